@@ -1,0 +1,98 @@
+use std::ffi::CString;
+
+use ffmpeg_next::{codec::Id, format::Pixel};
+use serde::Serialize;
+
+use crate::ffi;
+
+/// The video codecs Popbooth records and streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    H264,
+    Hevc,
+}
+
+impl VideoCodec {
+    fn id(self) -> Id {
+        match self {
+            VideoCodec::H264 => Id::H264,
+            VideoCodec::Hevc => Id::HEVC,
+        }
+    }
+}
+
+/// One encoder of this FFmpeg build and whether it opened on this machine.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct EncoderReport {
+    /// FFmpeg's name, e.g. `libx264`, `h264_nvenc`, `hevc_vaapi`.
+    pub name: String,
+    pub codec: VideoCodec,
+    pub hardware: bool,
+    /// True when the encoder opened for 1280x720 at 30 fps.
+    pub opens: bool,
+    /// Why it did not open (FFmpeg's error text), when it did not.
+    pub error: Option<String>,
+}
+
+/// Lists the H.264 and HEVC encoders of this FFmpeg build and tries to open each one for a
+/// 1280x720, 30 fps stream. Hardware encoders that need a device and a frames context
+/// (VAAPI, QSV) get both, so "does not open" means the hardware or driver is missing.
+///
+/// Opening is not yet proof that an encoder produces good pictures: the capture issue adds a
+/// test encode that is decoded back and checked.
+pub fn probe_encoders() -> Result<Vec<EncoderReport>, crate::CaptureError> {
+    crate::init()?;
+    let mut out = Vec::new();
+    for codec in [VideoCodec::H264, VideoCodec::Hevc] {
+        for entry in ffi::encoders_of(codec.id()) {
+            let result = try_open(&entry, 1280, 720, 30);
+            out.push(EncoderReport {
+                name: entry.codec.name().to_owned(),
+                codec,
+                hardware: entry.hardware,
+                opens: result.is_ok(),
+                error: result.err(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: i32) -> Result<(), String> {
+    let codec = entry.codec;
+    let mut enc = ffmpeg_next::codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .video()
+        .map_err(|e| e.to_string())?;
+    enc.set_width(width);
+    enc.set_height(height);
+    enc.set_time_base(ffmpeg_next::Rational::new(1, fps));
+    enc.set_frame_rate(Some(ffmpeg_next::Rational::new(fps, 1)));
+    enc.set_bit_rate(4_000_000);
+    // Keep the device alive until the encoder has been opened and closed again.
+    let mut _device = None;
+    match entry.wrapper.as_deref() {
+        Some(kind @ ("vaapi" | "qsv")) => {
+            let kind_c = CString::new(kind).map_err(|e| e.to_string())?;
+            let device = ffi::HwDevice::create(&kind_c).map_err(|e| format!("no {kind} device: {e}"))?;
+            let hw = if kind == "vaapi" { Pixel::VAAPI } else { Pixel::QSV };
+            device
+                .attach_frames(&mut enc, hw.into(), Pixel::NV12.into(), width, height)
+                .map_err(|e| format!("{kind} frames context: {e}"))?;
+            _device = Some(device);
+        }
+        _ => {
+            // System-memory encoders (software, NVENC, AMF, VideoToolbox, MediaFoundation):
+            // the first pixel format they list is the one they prefer.
+            let format = codec
+                .video()
+                .ok()
+                .and_then(|v| v.formats())
+                .and_then(|mut f| f.next())
+                .unwrap_or(Pixel::YUV420P);
+            enc.set_format(format);
+        }
+    }
+    enc.open_as(codec).map(drop).map_err(|e| e.to_string())
+}

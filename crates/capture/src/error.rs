@@ -1,0 +1,32 @@
+/// What can go wrong in capture. Variants carry what the user needs to act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("FFmpeg could not start: {0}")]
+    Init(String),
+
+    #[error("this FFmpeg build has no {0} input; install FFmpeg with libavdevice")]
+    MissingInputFormat(&'static str),
+
+    #[error("could not open the source {source_name}: {error}")]
+    Open {
+        source_name: String,
+        #[source]
+        error: ffmpeg_next::Error,
+    },
+
+    #[error("the source {0} has no video stream")]
+    NoVideo(String),
+
+    #[error("the source {source_name} ended before it produced a frame")]
+    NoFrame { source_name: String },
+
+    #[error("decoding {source_name} failed: {error}")]
+    Decode {
+        source_name: String,
+        #[source]
+        error: ffmpeg_next::Error,
+    },
+
+    #[error("invalid size {width}x{height}: both sides must be even and between 16 and 8192")]
+    InvalidSize { width: u32, height: u32 },
+}

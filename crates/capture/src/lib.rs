@@ -1,0 +1,46 @@
+//! Capture: everything that turns light into files, through FFmpeg (`ffmpeg-next`).
+//!
+//! Owns the camera sources (devices through libavdevice, and the built-in test camera, FFmpeg's
+//! `lavfi` test source standing in for a camera when none is attached), decoding frames to
+//! RGB, and the H.264/HEVC encoders: which exist in this FFmpeg build and which really open on
+//! this machine. Live view, stills, the hot folder and recording grow here with the capture
+//! issue. This crate never prints and knows nothing of the GUI.
+
+mod encoders;
+mod error;
+mod ffi;
+mod source;
+
+pub use encoders::{EncoderReport, VideoCodec, probe_encoders};
+pub use error::CaptureError;
+pub use source::{RgbFrame, TestCamera, grab_frame};
+
+use std::sync::OnceLock;
+
+/// Initialises FFmpeg once per process (devices registered, its own logging quietened to
+/// errors so that it does not spam the terminal). Every entry point calls it.
+pub fn init() -> Result<(), CaptureError> {
+    static INIT: OnceLock<Result<(), ffmpeg_next::Error>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        ffmpeg_next::init()?;
+        ffmpeg_next::log::set_level(ffmpeg_next::log::Level::Fatal);
+        Ok(())
+    })
+    .map_err(|e| CaptureError::Init(e.to_string()))
+}
+
+/// FFmpeg's own version string (e.g. `5.1.9-0+deb12u1`) and the libavcodec version.
+pub fn ffmpeg_version() -> FfmpegVersion {
+    let v = ffmpeg_next::codec::version();
+    FfmpegVersion {
+        ffmpeg: ffi::version_info(),
+        libavcodec: format!("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff),
+    }
+}
+
+/// See [`ffmpeg_version`].
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct FfmpegVersion {
+    pub ffmpeg: String,
+    pub libavcodec: String,
+}

@@ -1,0 +1,137 @@
+use ffmpeg_next::{format::Pixel, frame, media, software::scaling};
+
+use crate::{CaptureError, ffi};
+
+/// The built-in test camera: FFmpeg's `testsrc2` pattern through the `lavfi` input device. It
+/// stands in for a camera when none is attached, in the demo and in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestCamera {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+impl Default for TestCamera {
+    fn default() -> Self {
+        TestCamera {
+            width: 1280,
+            height: 720,
+            fps: 30,
+        }
+    }
+}
+
+impl TestCamera {
+    /// The lavfi filter graph that produces this camera's picture.
+    pub fn graph(&self) -> String {
+        format!("testsrc2=size={}x{}:rate={}", self.width, self.height, self.fps)
+    }
+
+    fn validate(&self) -> Result<(), CaptureError> {
+        let ok = |v: u32| (16..=8192).contains(&v) && v % 2 == 0;
+        if ok(self.width) && ok(self.height) {
+            Ok(())
+        } else {
+            Err(CaptureError::InvalidSize {
+                width: self.width,
+                height: self.height,
+            })
+        }
+    }
+}
+
+/// A decoded picture as tightly packed 8-bit RGB rows (no padding between rows).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RgbFrame {
+    pub width: u32,
+    pub height: u32,
+    /// `width * height * 3` bytes, row after row.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for RgbFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RgbFrame({}x{}, {} bytes)", self.width, self.height, self.data.len())
+    }
+}
+
+impl RgbFrame {
+    /// The RGB value at (x, y), or None outside the picture.
+    pub fn pixel(&self, x: u32, y: u32) -> Option<[u8; 3]> {
+        if x >= self.width || y >= self.height {
+            return None;
+        }
+        let i = (y as usize * self.width as usize + x as usize) * 3;
+        self.data.get(i..i + 3).map(|p| [p[0], p[1], p[2]])
+    }
+}
+
+/// Opens the test camera, decodes its first frame and converts it to RGB at full size.
+pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
+    crate::init()?;
+    camera.validate()?;
+    let lavfi = ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
+    let name = camera.graph();
+    let mut input = ffmpeg_next::format::open(&name, &lavfi)
+        .map_err(|error| CaptureError::Open {
+            source_name: name.clone(),
+            error,
+        })?
+        .input();
+    let (index, params) = {
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            .ok_or_else(|| CaptureError::NoVideo(name.clone()))?;
+        (stream.index(), stream.parameters())
+    };
+    let decode_err = |error| CaptureError::Decode {
+        source_name: name.clone(),
+        error,
+    };
+    let mut decoder = ffmpeg_next::codec::context::Context::from_parameters(params)
+        .and_then(|c| c.decoder().video())
+        .map_err(decode_err)?;
+    let mut decoded = frame::Video::empty();
+    let mut packet = ffmpeg_next::Packet::empty();
+    loop {
+        match packet.read(&mut input) {
+            Ok(()) => {}
+            Err(ffmpeg_next::Error::Eof) => {
+                return Err(CaptureError::NoFrame {
+                    source_name: name.clone(),
+                });
+            }
+            Err(e) => return Err(decode_err(e)),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        decoder.send_packet(&packet).map_err(decode_err)?;
+        match decoder.receive_frame(&mut decoded) {
+            Ok(()) => break,
+            Err(ffmpeg_next::Error::Other { errno }) if errno == ffmpeg_next::util::error::EAGAIN => continue,
+            Err(e) => return Err(decode_err(e)),
+        }
+    }
+    to_rgb(&decoded).map_err(decode_err)
+}
+
+fn to_rgb(decoded: &frame::Video) -> Result<RgbFrame, ffmpeg_next::Error> {
+    let (w, h) = (decoded.width(), decoded.height());
+    let mut scaler = scaling::Context::get(decoded.format(), w, h, Pixel::RGB24, w, h, scaling::Flags::BILINEAR)?;
+    let mut rgb = frame::Video::empty();
+    scaler.run(decoded, &mut rgb)?;
+    let stride = rgb.stride(0);
+    let row = w as usize * 3;
+    let plane = rgb.data(0);
+    let mut data = Vec::with_capacity(row * h as usize);
+    for y in 0..h as usize {
+        data.extend_from_slice(&plane[y * stride..y * stride + row]);
+    }
+    Ok(RgbFrame {
+        width: w,
+        height: h,
+        data,
+    })
+}

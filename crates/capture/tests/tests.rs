@@ -1,0 +1,59 @@
+//! The capture crate against the real FFmpeg libraries.
+
+use popbooth_capture::{TestCamera, VideoCodec, grab_frame, probe_encoders};
+
+#[test]
+fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern() -> Result<(), Box<dyn std::error::Error>> {
+    let camera = TestCamera {
+        width: 640,
+        height: 360,
+        fps: 25,
+    };
+    let frame = grab_frame(&camera)?;
+    assert_eq!((frame.width, frame.height), (640, 360));
+    assert_eq!(frame.data.len(), 640 * 360 * 3);
+
+    // testsrc2 is a colourful pattern, not a flat or black picture: many distinct colours and
+    // strongly saturated pixels.
+    let mut colours = std::collections::HashSet::new();
+    let mut saturated = 0usize;
+    for px in frame.data.chunks_exact(3) {
+        colours.insert([px[0] >> 4, px[1] >> 4, px[2] >> 4]);
+        let (max, min) = (px.iter().max().copied().unwrap_or(0), px.iter().min().copied().unwrap_or(0));
+        if max - min > 150 {
+            saturated += 1;
+        }
+    }
+    assert!(colours.len() > 50, "only {} distinct colours", colours.len());
+    assert!(saturated > frame.data.len() / 3 / 10, "only {saturated} saturated pixels");
+
+    // The same source gives the same first frame: decoding is deterministic.
+    assert_eq!(grab_frame(&camera)?, frame);
+    Ok(())
+}
+
+#[test]
+fn bad_sizes_are_refused_with_a_clear_error() {
+    for (width, height) in [(0, 720), (1281, 720), (640, 99999)] {
+        let err = grab_frame(&TestCamera { width, height, fps: 30 }).err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains(&format!("{width}x{height}")), "{text}");
+    }
+}
+
+#[test]
+fn libx264_is_found_and_opens() -> Result<(), Box<dyn std::error::Error>> {
+    let reports = probe_encoders()?;
+    let x264 = reports
+        .iter()
+        .find(|r| r.name == "libx264")
+        .ok_or("libx264 is missing from this FFmpeg build")?;
+    assert_eq!(x264.codec, VideoCodec::H264);
+    assert!(!x264.hardware);
+    assert!(x264.opens, "libx264 did not open: {:?}", x264.error);
+    // Every encoder that did not open says why.
+    for r in &reports {
+        assert_eq!(r.opens, r.error.is_none(), "{r:?}");
+    }
+    Ok(())
+}

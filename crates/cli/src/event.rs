@@ -1,0 +1,43 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use popbooth_store::{Event, StoreError};
+
+/// `popbooth event create`: prints the new event (or, with `--json`, its [`EventInfo`]).
+///
+/// [`EventInfo`]: popbooth_store::EventInfo
+pub async fn create(dir: &Path, name: &str, json: bool) -> anyhow::Result<ExitCode> {
+    report(Event::create(dir, name).await, json, "Created").await
+}
+
+/// `popbooth event info`.
+pub async fn info(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    report(Event::open(dir).await, json, "Event").await
+}
+
+async fn report(result: Result<Event, StoreError>, json: bool, verb: &str) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(event) => {
+            let info = event.info().clone();
+            event.close().await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "ok": true, "event": info }))?);
+            } else {
+                println!("{verb} \"{}\"", info.name);
+                println!("  folder   {}", info.path);
+                println!("  created  {}", info.created_at);
+                println!("  schema   version {}", info.schema_version);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                let error = serde_json::json!({ "kind": e.kind(), "message": e.to_string() });
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "ok": false, "error": error }))?);
+            } else {
+                eprintln!("error: {e}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The `popbooth` binary as a user runs it: exit codes, text and the `--json` contract.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn popbooth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_popbooth"))
+}
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[test]
+fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let out = popbooth().args(["doctor", "--json", "--event"]).arg(tmp.path()).output()?;
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert!(out.status.success(), "doctor failed: {report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["problems"].as_array().map(Vec::len), Some(0));
+
+    let version = report["ffmpeg"]["version"].as_str().unwrap_or_default();
+    assert!(!version.is_empty() && version != "unknown", "{version}");
+    let encoders = report["ffmpeg"]["encoders"].as_array().ok_or("no encoders")?;
+    let x264 = encoders.iter().find(|e| e["name"] == "libx264").ok_or("no libx264")?;
+    assert_eq!(x264["codec"], "h264");
+    assert_eq!(x264["hardware"], false);
+    assert_eq!(x264["opens"], true);
+    assert!(encoders.iter().any(|e| e["codec"] == "hevc"), "no HEVC encoder listed");
+    for e in encoders {
+        assert_eq!(e["opens"].as_bool(), Some(e["error"].is_null()), "{e}");
+    }
+
+    assert!(report["onnxruntime"]["version"].as_str().unwrap_or_default().starts_with("1."));
+    let models = report["onnxruntime"]["models"].as_array().ok_or("no models")?;
+    let names: Vec<_> = models.iter().filter_map(|m| m["model"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "face_detection_short_range",
+            "face_detection_full_range",
+            "face_landmark",
+            "selfie_segmentation",
+            "selfie_segmentation_landscape"
+        ]
+    );
+    for m in models {
+        assert!(m["load_ms"].as_f64().unwrap_or(0.0) > 0.0, "{m}");
+        assert!(m["inference_ms"].as_f64().unwrap_or(0.0) > 0.0, "{m}");
+    }
+    assert!(report["sqlite"]["version"].as_str().unwrap_or_default().starts_with("3."));
+    assert!(report["disk"]["free_bytes"].as_u64().unwrap_or(0) > 0);
+    assert!(report["printers"]["reachable"].is_array());
+    Ok(())
+}
+
+#[test]
+fn doctor_text_lists_the_parts() -> TestResult {
+    let out = popbooth().arg("doctor").output()?;
+    let text = String::from_utf8(out.stdout)?;
+    assert!(out.status.success(), "{text}");
+    for needle in ["FFmpeg", "libx264", "ONNX Runtime", "face_landmark", "SQLite", "Disk", "Printers", "All required parts work."] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    Ok(())
+}
+
+#[test]
+fn doctor_fails_with_a_fix_when_onnx_runtime_is_missing() -> TestResult {
+    let out = popbooth()
+        .args(["doctor", "--json"])
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["ok"], false);
+    let problem = report["problems"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["part"] == "onnxruntime"))
+        .ok_or("no onnxruntime problem")?;
+    assert!(problem["message"].as_str().unwrap_or_default().contains("/nonexistent/libonnxruntime.so"));
+    assert!(problem["fix"].as_str().unwrap_or_default().contains("scripts/setup"));
+    // The other parts are still reported.
+    assert!(report["ffmpeg"]["encoders"].as_array().is_some_and(|e| !e.is_empty()));
+
+    let out = popbooth()
+        .arg("doctor")
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.contains("problem (onnxruntime)") && text.contains("fix: run ./scripts/setup"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn event_create_and_info_round_trip_in_json() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Fair");
+    let out = popbooth()
+        .args(["event", "create", "--json", "--name", "Fête \"=1+1\""])
+        .arg(&dir)
+        .output()?;
+    assert!(out.status.success());
+    let created: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(created["ok"], true);
+    assert_eq!(created["event"]["name"], "Fête \"=1+1\"");
+    assert_eq!(created["event"]["schema_version"], 1);
+
+    let out = popbooth().args(["event", "info", "--json"]).arg(&dir).output()?;
+    let info: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(info["event"], created["event"]);
+
+    // Not an event: exit 1, a JSON error with a stable kind, and nothing created.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty)?;
+    let out = popbooth().args(["event", "info", "--json"]).arg(&empty).output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(err["ok"], false);
+    assert_eq!(err["error"]["kind"], "not_an_event");
+    assert_eq!(std::fs::read_dir(&empty)?.count(), 0);
+    Ok(())
+}

@@ -1,0 +1,277 @@
+use image::RgbImage;
+use image::imageops::{FilterType, resize};
+use serde::Serialize;
+
+use crate::{ModelKind, Models, PortraitError};
+
+/// A box in image pixels: top-left corner and size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+pub struct BoxF {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl BoxF {
+    pub fn center(&self) -> (f32, f32) {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+
+    pub fn iou(&self, o: &BoxF) -> f32 {
+        let ix = (self.x + self.w).min(o.x + o.w) - self.x.max(o.x);
+        let iy = (self.y + self.h).min(o.y + o.h) - self.y.max(o.y);
+        if ix <= 0.0 || iy <= 0.0 {
+            return 0.0;
+        }
+        let inter = ix * iy;
+        inter / (self.w * self.h + o.w * o.h - inter)
+    }
+}
+
+/// A detected face in image pixels. Keypoints, in order: the subject's right eye, left eye,
+/// nose tip, mouth centre, right ear tragion, left ear tragion.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct Face {
+    pub bbox: BoxF,
+    pub score: f32,
+    pub keypoints: [[f32; 2]; 6],
+}
+
+/// One BlazeFace model: input size, anchor layout, output names and MediaPipe's threshold.
+struct Blaze {
+    kind: ModelKind,
+    size: usize,
+    /// (feature map side, anchors per cell), in output order.
+    layers: &'static [(usize, usize)],
+    regressors: &'static str,
+    scores: &'static str,
+    threshold: f32,
+}
+
+const SHORT: Blaze = Blaze {
+    kind: ModelKind::FaceDetectionShortRange,
+    size: 128,
+    layers: &[(16, 2), (8, 6)],
+    regressors: "regressors",
+    scores: "classificators",
+    threshold: 0.5,
+};
+
+const FULL: Blaze = Blaze {
+    kind: ModelKind::FaceDetectionFullRange,
+    size: 192,
+    layers: &[(48, 1)],
+    regressors: "Identity",
+    scores: "Identity_1",
+    threshold: 0.6,
+};
+
+/// MediaPipe's overlap threshold for weighted non-maximum suppression.
+const NMS_IOU: f32 = 0.3;
+
+/// Finds faces with both BlazeFace models (short range for close faces, full range for the
+/// small faces of a group) and merges their detections.
+#[derive(Debug)]
+pub struct FaceDetector<'m> {
+    models: &'m Models,
+}
+
+impl<'m> FaceDetector<'m> {
+    pub fn new(models: &'m Models) -> Self {
+        FaceDetector { models }
+    }
+
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<Face>, PortraitError> {
+        let (w, h) = image.dimensions();
+        if w == 0 || h == 0 {
+            return Err(PortraitError::EmptyImage { width: w, height: h });
+        }
+        let mut candidates = self.run(&SHORT, image)?;
+        candidates.extend(self.run(&FULL, image)?);
+        Ok(weighted_nms(candidates, NMS_IOU))
+    }
+
+    fn run(&self, model: &Blaze, image: &RgbImage) -> Result<Vec<Face>, PortraitError> {
+        let letterbox = Letterbox::new(image.width(), image.height());
+        let input = letterbox.tensor(image, model.size);
+        let out = self.models.run(model.kind, input, &[model.regressors, model.scores])?;
+        let (regressors, scores) = (&out[0], &out[1]);
+        let anchors = anchors(model.layers);
+        if scores.len() != anchors.len() || regressors.len() != anchors.len() * 16 {
+            return Err(PortraitError::Inference {
+                model: model.kind.name(),
+                reason: format!("unexpected output sizes {} and {}", regressors.len(), scores.len()),
+            });
+        }
+        let size = model.size as f32;
+        let mut faces = Vec::new();
+        for (i, ((ax, ay), logit)) in anchors.iter().zip(scores).enumerate() {
+            let score = sigmoid(logit.clamp(-100.0, 100.0));
+            if score < model.threshold {
+                continue;
+            }
+            let r = &regressors[i * 16..i * 16 + 16];
+            let (cx, cy) = (ax + r[0] / size, ay + r[1] / size);
+            let (bw, bh) = (r[2] / size, r[3] / size);
+            let (x0, y0) = letterbox.to_image(cx - bw / 2.0, cy - bh / 2.0);
+            let (x1, y1) = letterbox.to_image(cx + bw / 2.0, cy + bh / 2.0);
+            let mut keypoints = [[0.0; 2]; 6];
+            for (k, kp) in keypoints.iter_mut().enumerate() {
+                let (kx, ky) = letterbox.to_image(ax + r[4 + 2 * k] / size, ay + r[5 + 2 * k] / size);
+                *kp = [kx, ky];
+            }
+            faces.push(Face {
+                bbox: BoxF {
+                    x: x0,
+                    y: y0,
+                    w: x1 - x0,
+                    h: y1 - y0,
+                },
+                score,
+                keypoints,
+            });
+        }
+        Ok(faces)
+    }
+}
+
+/// The image centred on a square canvas (side = its longer side), as the detectors expect.
+struct Letterbox {
+    side: f32,
+    pad_x: f32,
+    pad_y: f32,
+    width: u32,
+    height: u32,
+}
+
+impl Letterbox {
+    fn new(width: u32, height: u32) -> Self {
+        let side = width.max(height) as f32;
+        Letterbox {
+            side,
+            pad_x: (side - width as f32) / 2.0,
+            pad_y: (side - height as f32) / 2.0,
+            width,
+            height,
+        }
+    }
+
+    /// NHWC float32 in [-1, 1] at `size` x `size`, padding black (-1).
+    fn tensor(&self, image: &RgbImage, size: usize) -> Vec<f32> {
+        let scale = size as f32 / self.side;
+        let rw = ((self.width as f32 * scale).round() as u32).clamp(1, size as u32);
+        let rh = ((self.height as f32 * scale).round() as u32).clamp(1, size as u32);
+        let small = resize(image, rw, rh, FilterType::Triangle);
+        let ox = (size - rw as usize) / 2;
+        let oy = (size - rh as usize) / 2;
+        let mut out = vec![-1.0f32; size * size * 3];
+        for (x, y, px) in small.enumerate_pixels() {
+            let i = ((oy + y as usize) * size + ox + x as usize) * 3;
+            for c in 0..3 {
+                out[i + c] = px[c] as f32 / 127.5 - 1.0;
+            }
+        }
+        out
+    }
+
+    /// Normalised letterbox coordinates back to image pixels.
+    fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
+        (u * self.side - self.pad_x, v * self.side - self.pad_y)
+    }
+}
+
+/// SSD anchor centres, row-major over each feature map, the anchors of a cell consecutive.
+fn anchors(layers: &[(usize, usize)]) -> Vec<(f32, f32)> {
+    let mut out = Vec::new();
+    for &(fm, per_cell) in layers {
+        for y in 0..fm {
+            for x in 0..fm {
+                let c = ((x as f32 + 0.5) / fm as f32, (y as f32 + 0.5) / fm as f32);
+                out.extend(std::iter::repeat_n(c, per_cell));
+            }
+        }
+    }
+    out
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// MediaPipe's weighted non-maximum suppression: overlapping detections are averaged,
+/// weighted by score, keeping the best score.
+fn weighted_nms(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut out = Vec::new();
+    while let Some(best) = faces.first().cloned() {
+        let (group, rest): (Vec<Face>, Vec<Face>) = faces.into_iter().partition(|f| f.bbox.iou(&best.bbox) > iou);
+        faces = rest;
+        let total: f32 = group.iter().map(|f| f.score).sum();
+        let mut merged = Face {
+            bbox: BoxF {
+                x: 0.0,
+                y: 0.0,
+                w: 0.0,
+                h: 0.0,
+            },
+            score: best.score,
+            keypoints: [[0.0; 2]; 6],
+        };
+        for f in &group {
+            let wgt = f.score / total;
+            merged.bbox.x += f.bbox.x * wgt;
+            merged.bbox.y += f.bbox.y * wgt;
+            merged.bbox.w += f.bbox.w * wgt;
+            merged.bbox.h += f.bbox.h * wgt;
+            for (m, k) in merged.keypoints.iter_mut().zip(&f.keypoints) {
+                m[0] += k[0] * wgt;
+                m[1] += k[1] * wgt;
+            }
+        }
+        out.push(merged);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchor_counts_match_the_models() {
+        assert_eq!(anchors(SHORT.layers).len(), 896);
+        assert_eq!(anchors(FULL.layers).len(), 2304);
+        // First anchor of the short model: centre of the first 8-px cell, twice.
+        let a = anchors(SHORT.layers);
+        assert_eq!(a[0], (0.5 / 16.0, 0.5 / 16.0));
+        assert_eq!(a[1], a[0]);
+        assert_eq!(a[512], (0.5 / 8.0, 0.5 / 8.0));
+    }
+
+    #[test]
+    fn letterbox_round_trips_image_coordinates() {
+        let lb = Letterbox::new(400, 200);
+        // The image's centre is the square's centre; its corners sit inside the padding.
+        assert_eq!(lb.to_image(0.5, 0.5), (200.0, 100.0));
+        assert_eq!(lb.to_image(0.0, 0.25), (0.0, 0.0));
+        assert_eq!(lb.to_image(1.0, 0.75), (400.0, 200.0));
+    }
+
+    fn face(x: f32, score: f32) -> Face {
+        Face {
+            bbox: BoxF { x, y: 0.0, w: 10.0, h: 10.0 },
+            score,
+            keypoints: [[x, 0.0]; 6],
+        }
+    }
+
+    #[test]
+    fn weighted_nms_averages_overlaps_and_keeps_separate_faces() {
+        let out = weighted_nms(vec![face(0.0, 0.9), face(2.0, 0.6), face(50.0, 0.7)], 0.3);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].score, 0.9);
+        assert!((out[0].bbox.x - 0.8).abs() < 1e-5, "{}", out[0].bbox.x);
+        assert_eq!(out[1].bbox.x, 50.0);
+    }
+}

@@ -1,0 +1,130 @@
+//! The Popbooth desktop shell. It only wires Tauri commands and events to the engine crates
+//! (`popbooth-store` for now); no logic of its own lives here. Commands and their types are
+//! exported to `ui/src/bindings.ts` by tauri-specta (see the `bindings_are_fresh` test).
+
+mod commands;
+mod error;
+mod state;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tauri::Manager;
+
+pub use error::AppError;
+pub use state::{AppState, Shell};
+
+/// How the app was started (command-line flags).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// Open (or create) the demo event on start.
+    pub demo: bool,
+    /// Open this event folder on start.
+    pub event: Option<PathBuf>,
+}
+
+impl Launch {
+    /// `--demo` and `--event DIR`; anything else is refused with a usage line.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Launch> {
+        let mut launch = Launch::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--demo" => launch.demo = true,
+                "--event" => launch.event = Some(args.next().context("--event needs a folder")?.into()),
+                other => anyhow::bail!("unknown argument {other:?}; usage: popbooth-app [--demo] [--event DIR]"),
+            }
+        }
+        Ok(launch)
+    }
+}
+
+/// The commands and events the UI may use; also the source of `ui/src/bindings.ts`.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::app_state,
+        commands::create_event,
+        commands::open_event,
+        commands::close_event,
+        commands::forget_recent,
+    ])
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let launch = Launch::parse(std::env::args().skip(1))?;
+    // Some GPU drivers leave WebKitGTK windows blank with the DMA-BUF renderer.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // SAFETY: set at start-up, before any other thread exists.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        };
+    }
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            let _log_guard = state::init_logging(app.path().app_log_dir().ok());
+            let shell = Shell::new(
+                app.path().app_config_dir()?.join("recent-events.json"),
+                default_events_dir(app.handle()),
+                app.path().app_data_dir()?.join("Demo Event"),
+            );
+            let opened = tauri::async_runtime::block_on(shell.open_at_launch(&launch));
+            if let Err(e) = opened {
+                // The picker shows instead; the reason goes to the log.
+                tracing::error!(error = %e, "could not open the event given at launch");
+            }
+            app.manage(shell);
+            // Keep the log writer alive for the life of the app.
+            if let Some(guard) = _log_guard {
+                app.manage(state::LogGuard(guard));
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .context("the window could not start")
+}
+
+/// `~/Documents/Popbooth` (or the home folder's `Popbooth` when there is no Documents).
+fn default_events_dir(app: &tauri::AppHandle) -> PathBuf {
+    app.path()
+        .document_dir()
+        .or_else(|_| app.path().home_dir())
+        .unwrap_or_else(|_| PathBuf::from("."))
+        .join("Popbooth")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launch_flags_parse() -> anyhow::Result<()> {
+        assert_eq!(Launch::parse(Vec::<String>::new())?, Launch::default());
+        let l = Launch::parse(["--demo".to_owned(), "--event".to_owned(), "/x".to_owned()])?;
+        assert!(l.demo);
+        assert_eq!(l.event, Some(PathBuf::from("/x")));
+        assert!(Launch::parse(["--event".to_owned()]).is_err());
+        assert!(Launch::parse(["--nope".to_owned()]).is_err());
+        Ok(())
+    }
+
+    /// Writes `ui/src/bindings.ts` from the Rust commands and types. CI fails when the
+    /// committed file differs afterwards (`git diff --exit-code`), so it can never go stale.
+    #[test]
+    fn bindings_are_fresh() -> anyhow::Result<()> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        specta_builder()
+            .export(
+                specta_typescript::Typescript::default().header("// Generated from the Rust commands in src-tauri by tauri-specta.\n/* eslint-disable */"),
+                &path,
+            )
+            .map_err(|e| anyhow::anyhow!("exporting bindings: {e}"))?;
+        let text = std::fs::read_to_string(&path)?;
+        assert!(text.contains("createEvent") && text.contains("export type EventInfo"));
+        Ok(())
+    }
+}

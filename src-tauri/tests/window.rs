@@ -1,0 +1,187 @@
+//! The real window, end to end: the app binary runs under Xvfb (started here when there is no
+//! display) and is driven through WebDriver (tauri-driver + WebKitWebDriver): create an event,
+//! see it open in the shell, check the event on disk, and save screenshots to `test-output/`.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> TestResult<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The display to use: the session's own, or a fresh Xvfb (`-displayfd` tells its number).
+fn display() -> TestResult<(String, Option<Guard>)> {
+    if let Ok(d) = std::env::var("DISPLAY") {
+        if !d.is_empty() {
+            return Ok((d, None));
+        }
+    }
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start Xvfb ({e}); run ./scripts/setup --test"))?;
+    let stdout = child.stdout.take().ok_or("no Xvfb stdout")?;
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let n: u32 = line.trim().parse().map_err(|_| format!("Xvfb said {line:?}"))?;
+    Ok((format!(":{n}"), Some(guard)))
+}
+
+fn tauri_driver() -> TestResult<PathBuf> {
+    let local = workspace().join(".deps/bin/tauri-driver");
+    if local.is_file() {
+        return Ok(local);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("tauri-driver"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| "tauri-driver not found; run ./scripts/setup --test".into())
+}
+
+async fn wait_for_port(port: u16, timeout: Duration) -> TestResult {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("tauri-driver did not listen on {port} within {timeout:?}").into())
+}
+
+/// Share of pixels within a small distance of `rgb`.
+fn share_of_colour(png: &[u8], rgb: [u8; 3]) -> TestResult<(f64, (u32, u32))> {
+    let img = image::load_from_memory(png)?.to_rgb8();
+    let near = img
+        .pixels()
+        .filter(|p| p.0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 12))
+        .count();
+    Ok((near as f64 / (img.width() * img.height()) as f64, img.dimensions()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_an_event_in_the_real_window() -> TestResult {
+    let out_dir = workspace().join("test-output");
+    std::fs::create_dir_all(&out_dir)?;
+    let tmp = tempfile::tempdir()?;
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let busy = tmp.path().join("busy");
+    std::fs::create_dir_all(&busy)?;
+    std::fs::write(busy.join("someone-elses.txt"), "keep me")?;
+    let event_dir = tmp.path().join("events").join("E2E Fair");
+
+    let (display, _xvfb) = display()?;
+    let (port, native_port) = (free_port()?, free_port()?);
+    let _driver = Guard(
+        Command::new(tauri_driver()?)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            // The app's config (recent list), data and logs go to a throw-away home.
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start tauri-driver: {e}"))?,
+    );
+    wait_for_port(port, Duration::from_secs(20)).await?;
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_popbooth-app") }),
+    );
+    let mut builder = ClientBuilder::native();
+    builder.capabilities(caps);
+    let c = builder.connect(&format!("http://127.0.0.1:{port}")).await?;
+    let wait = Duration::from_secs(30);
+
+    let result = async {
+        // The picker: a non-empty folder is refused with a readable message.
+        let name = c.wait().at_most(wait).for_element(Locator::Css("#new-event-name")).await?;
+        name.send_keys("Busy Folder").await?;
+        let folder = c.find(Locator::Css("#new-event-folder")).await?;
+        folder.clear().await?;
+        folder.send_keys(&busy.to_string_lossy()).await?;
+        c.find(Locator::Css("#create-event")).await?.click().await?;
+        let error = c.wait().at_most(wait).for_element(Locator::Css("#error")).await?.text().await?;
+        assert!(error.contains("is not empty"), "error shown: {error:?}");
+        let png = c.screenshot().await?;
+        std::fs::write(out_dir.join("window-picker-error.png"), &png)?;
+
+        // Create the event for real.
+        name.clear().await?;
+        name.send_keys("E2E Fair").await?;
+        folder.clear().await?;
+        folder.send_keys(&event_dir.to_string_lossy()).await?;
+        c.find(Locator::Css("#create-event")).await?.click().await?;
+
+        // The shell opens on the Booth section, with the event's name in the sidebar.
+        let title = c.wait().at_most(wait).for_element(Locator::Css("#event-name")).await?.text().await?;
+        assert_eq!(title, "E2E Fair");
+        let section = c.find(Locator::Css("#section h1")).await?.text().await?;
+        assert_eq!(section, "Booth");
+        let coming = c.find(Locator::Css("#section .coming")).await?.text().await?;
+        assert!(coming.contains("test camera"), "{coming}");
+        for id in ["booth", "edit", "sell", "deliver", "dashboard", "settings"] {
+            c.find(Locator::Css(&format!("#nav-{id}"))).await?;
+        }
+        let png = c.screenshot().await?;
+        std::fs::write(out_dir.join("window-shell.png"), &png)?;
+        // Real pixels: the active section button is drawn in the accent orange.
+        let (accent, size) = share_of_colour(&png, [217, 72, 15])?;
+        assert!(size.0 >= 800 && size.1 >= 500, "window is {size:?}");
+        assert!(accent > 0.002, "accent colour covers only {accent:.4} of the window");
+
+        // Settings shows where the event lives; closing it goes back to the picker, which now
+        // lists it as recent.
+        c.find(Locator::Css("#nav-settings")).await?.click().await?;
+        let path = c.wait().at_most(wait).for_element(Locator::Css("#settings-event-path")).await?.text().await?;
+        assert!(path.ends_with("E2E Fair"), "{path}");
+        c.find(Locator::Css("#close-event")).await?.click().await?;
+        let recent = c.wait().at_most(wait).for_element(Locator::Css("#recent-events")).await?.text().await?;
+        assert!(recent.contains("E2E Fair"), "{recent}");
+        Ok::<(), Box<dyn std::error::Error>>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result?;
+
+    // What the window did is on disk: a real event, and the refused folder untouched.
+    let event = popbooth_store::Event::open(&event_dir).await?;
+    assert_eq!(event.info().name, "E2E Fair");
+    event.close().await;
+    let busy_files: Vec<_> = std::fs::read_dir(&busy)?.flatten().map(|e| e.file_name()).collect();
+    assert_eq!(busy_files, ["someone-elses.txt"]);
+    Ok(())
+}
