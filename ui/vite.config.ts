@@ -1,4 +1,4 @@
-import { defineConfig } from "vite";
+import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
 // The Tauri shell embeds ui/dist (see tauri.conf.json); `npm run dev` serves the same UI

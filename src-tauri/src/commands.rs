@@ -15,7 +15,11 @@ pub async fn app_state(shell: State<'_, Shell>) -> Result<AppState, AppError> {
 /// Creates an event in `dir` (new or empty) and makes it the open event.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_event(shell: State<'_, Shell>, dir: String, name: String) -> Result<EventInfo, AppError> {
+pub async fn create_event(
+    shell: State<'_, Shell>,
+    dir: String,
+    name: String,
+) -> Result<EventInfo, AppError> {
     shell.create(dir.as_ref(), &name).await
 }
 
@@ -37,6 +41,9 @@ pub async fn close_event(shell: State<'_, Shell>) -> Result<(), AppError> {
 /// Removes an entry from the recent list; the event's folder is not touched.
 #[tauri::command]
 #[specta::specta]
-pub async fn forget_recent(shell: State<'_, Shell>, path: String) -> Result<Vec<RecentEvent>, AppError> {
+pub async fn forget_recent(
+    shell: State<'_, Shell>,
+    path: String,
+) -> Result<Vec<RecentEvent>, AppError> {
     Ok(shell.recent().forget(&path)?)
 }

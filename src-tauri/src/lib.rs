@@ -31,8 +31,12 @@ impl Launch {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--demo" => launch.demo = true,
-                "--event" => launch.event = Some(args.next().context("--event needs a folder")?.into()),
-                other => anyhow::bail!("unknown argument {other:?}; usage: popbooth-app [--demo] [--event DIR]"),
+                "--event" => {
+                    launch.event = Some(args.next().context("--event needs a folder")?.into())
+                }
+                other => anyhow::bail!(
+                    "unknown argument {other:?}; usage: popbooth-app [--demo] [--event DIR]"
+                ),
             }
         }
         Ok(launch)
@@ -41,13 +45,16 @@ impl Launch {
 
 /// The commands and events the UI may use; also the source of `ui/src/bindings.ts`.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        commands::app_state,
-        commands::create_event,
-        commands::open_event,
-        commands::close_event,
-        commands::forget_recent,
-    ])
+    tauri_specta::Builder::<tauri::Wry>::new()
+        // Commands take plain arguments and return values: one TS type per Rust type.
+        .disable_serde_phases()
+        .commands(tauri_specta::collect_commands![
+            commands::app_state,
+            commands::create_event,
+            commands::open_event,
+            commands::close_event,
+            commands::forget_recent,
+        ])
 }
 
 pub fn run() -> anyhow::Result<()> {

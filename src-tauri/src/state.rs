@@ -56,12 +56,12 @@ impl Shell {
             self.open(dir).await?;
         } else if launch.demo {
             match Event::open(&self.demo_dir).await {
-                Ok(event) => self.set(event).await?,
+                Ok(event) => self.set(event).await.map(drop)?,
                 Err(StoreError::NotFound { .. } | StoreError::NotAnEvent { .. }) => {
-                    self.create(&self.demo_dir, "Demo Event").await?;
+                    self.create(&self.demo_dir, "Demo Event").await.map(drop)?
                 }
                 Err(e) => return Err(e.into()),
-            };
+            }
         }
         Ok(())
     }
@@ -113,7 +113,10 @@ pub fn init_logging(dir: Option<PathBuf>) -> Option<tracing_appender::non_blocki
         Some(dir) => {
             let appender = tracing_appender::rolling::daily(dir, "popbooth.log");
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            (Some(fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            (
+                Some(fmt::layer().with_ansi(false).with_writer(writer)),
+                Some(guard),
+            )
         }
         None => (None, None),
     };

@@ -8,13 +8,15 @@ use popbooth_portrait::{FaceDetector, Models, Runtime, find_models_dir};
 use popbooth_store::Event;
 
 #[tokio::test]
-async fn camera_frame_and_portrait_land_in_an_event_and_are_analysed() -> Result<(), Box<dyn std::error::Error>> {
+async fn camera_frame_and_portrait_land_in_an_event_and_are_analysed()
+-> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let event = Event::create(&tmp.path().join("Flow"), "Flow test").await?;
 
     // A frame from the test camera, saved as an original.
     let frame = grab_frame(&TestCamera::default())?;
-    let img = image::RgbImage::from_raw(frame.width, frame.height, frame.data).ok_or("frame size mismatch")?;
+    let img = image::RgbImage::from_raw(frame.width, frame.height, frame.data)
+        .ok_or("frame size mismatch")?;
     let cam_path = event.originals_dir().join("testcam.png");
     img.save(&cam_path)?;
 
@@ -34,7 +36,10 @@ async fn camera_frame_and_portrait_land_in_an_event_and_are_analysed() -> Result
 
     let cam = image::open(event.originals_dir().join("testcam.png"))?.to_rgb8();
     assert_eq!(cam.dimensions(), (1280, 720));
-    assert!(detector.detect(&cam)?.is_empty(), "the test pattern has no face");
+    assert!(
+        detector.detect(&cam)?.is_empty(),
+        "the test pattern has no face"
+    );
 
     let portrait = image::open(event.originals_dir().join("astronaut.png"))?.to_rgb8();
     assert_eq!(detector.detect(&portrait)?.len(), 1);

@@ -75,8 +75,13 @@ fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: i32) -> Resul
     match entry.wrapper.as_deref() {
         Some(kind @ ("vaapi" | "qsv")) => {
             let kind_c = CString::new(kind).map_err(|e| e.to_string())?;
-            let device = ffi::HwDevice::create(&kind_c).map_err(|e| format!("no {kind} device: {e}"))?;
-            let hw = if kind == "vaapi" { Pixel::VAAPI } else { Pixel::QSV };
+            let device =
+                ffi::HwDevice::create(&kind_c).map_err(|e| format!("no {kind} device: {e}"))?;
+            let hw = if kind == "vaapi" {
+                Pixel::VAAPI
+            } else {
+                Pixel::QSV
+            };
             device
                 .attach_frames(&mut enc, hw.into(), Pixel::NV12.into(), width, height)
                 .map_err(|e| format!("{kind} frames context: {e}"))?;

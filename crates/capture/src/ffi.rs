@@ -28,13 +28,23 @@ pub(crate) fn find_input_format(name: &CStr) -> Option<ffmpeg_next::Format> {
         if p.is_null() {
             None
         } else {
-            Some(ffmpeg_next::Format::Input(ffmpeg_next::format::Input::wrap(p as *mut _)))
+            Some(ffmpeg_next::Format::Input(
+                ffmpeg_next::format::Input::wrap(p as *mut _),
+            ))
         }
     }
 }
 
 /// The wrappers of FFmpeg's hardware encoders.
-const HARDWARE_WRAPPERS: &[&str] = &["nvenc", "vaapi", "qsv", "videotoolbox", "amf", "mediafoundation", "v4l2m2m"];
+const HARDWARE_WRAPPERS: &[&str] = &[
+    "nvenc",
+    "vaapi",
+    "qsv",
+    "videotoolbox",
+    "amf",
+    "mediafoundation",
+    "v4l2m2m",
+];
 
 /// One encoder that this FFmpeg build contains.
 pub(crate) struct CodecEntry {
@@ -57,8 +67,13 @@ pub(crate) fn encoders_of(id: ffmpeg_next::codec::Id) -> Vec<CodecEntry> {
                 break;
             }
             let wrapper = (*c).wrapper_name;
-            let wrapper = (!wrapper.is_null()).then(|| CStr::from_ptr(wrapper).to_string_lossy().into_owned());
-            (ffmpeg_next::Codec::wrap(c), (*c).capabilities as u32, wrapper)
+            let wrapper = (!wrapper.is_null())
+                .then(|| CStr::from_ptr(wrapper).to_string_lossy().into_owned());
+            (
+                ffmpeg_next::Codec::wrap(c),
+                (*c).capabilities as u32,
+                wrapper,
+            )
         };
         if !codec.is_encoder() || codec.id() != id {
             continue;
@@ -66,7 +81,9 @@ pub(crate) fn encoders_of(id: ffmpeg_next::codec::Id) -> Vec<CodecEntry> {
         // Software libraries (libx264, libx265) have a wrapper name too, so the name alone
         // does not mean hardware.
         let hardware = caps & (sys::AV_CODEC_CAP_HARDWARE | sys::AV_CODEC_CAP_HYBRID) != 0
-            || wrapper.as_deref().is_some_and(|w| HARDWARE_WRAPPERS.contains(&w));
+            || wrapper
+                .as_deref()
+                .is_some_and(|w| HARDWARE_WRAPPERS.contains(&w));
         out.push(CodecEntry {
             codec,
             hardware,
@@ -90,7 +107,8 @@ impl HwDevice {
                 return Err(ffmpeg_next::Error::EncoderNotFound);
             }
             let mut ctx = std::ptr::null_mut();
-            let r = sys::av_hwdevice_ctx_create(&mut ctx, t, std::ptr::null(), std::ptr::null_mut(), 0);
+            let r =
+                sys::av_hwdevice_ctx_create(&mut ctx, t, std::ptr::null(), std::ptr::null_mut(), 0);
             if r < 0 {
                 return Err(ffmpeg_next::Error::from(r));
             }

@@ -24,7 +24,10 @@ impl Default for TestCamera {
 impl TestCamera {
     /// The lavfi filter graph that produces this camera's picture.
     pub fn graph(&self) -> String {
-        format!("testsrc2=size={}x{}:rate={}", self.width, self.height, self.fps)
+        format!(
+            "testsrc2=size={}x{}:rate={}",
+            self.width, self.height, self.fps
+        )
     }
 
     fn validate(&self) -> Result<(), CaptureError> {
@@ -51,7 +54,13 @@ pub struct RgbFrame {
 
 impl std::fmt::Debug for RgbFrame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RgbFrame({}x{}, {} bytes)", self.width, self.height, self.data.len())
+        write!(
+            f,
+            "RgbFrame({}x{}, {} bytes)",
+            self.width,
+            self.height,
+            self.data.len()
+        )
     }
 }
 
@@ -70,7 +79,8 @@ impl RgbFrame {
 pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
     crate::init()?;
     camera.validate()?;
-    let lavfi = ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
+    let lavfi =
+        ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
     let name = camera.graph();
     let mut input = ffmpeg_next::format::open(&name, &lavfi)
         .map_err(|error| CaptureError::Open {
@@ -110,7 +120,11 @@ pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
         decoder.send_packet(&packet).map_err(decode_err)?;
         match decoder.receive_frame(&mut decoded) {
             Ok(()) => break,
-            Err(ffmpeg_next::Error::Other { errno }) if errno == ffmpeg_next::util::error::EAGAIN => continue,
+            Err(ffmpeg_next::Error::Other { errno })
+                if errno == ffmpeg_next::util::error::EAGAIN =>
+            {
+                continue;
+            }
             Err(e) => return Err(decode_err(e)),
         }
     }
@@ -119,7 +133,15 @@ pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
 
 fn to_rgb(decoded: &frame::Video) -> Result<RgbFrame, ffmpeg_next::Error> {
     let (w, h) = (decoded.width(), decoded.height());
-    let mut scaler = scaling::Context::get(decoded.format(), w, h, Pixel::RGB24, w, h, scaling::Flags::BILINEAR)?;
+    let mut scaler = scaling::Context::get(
+        decoded.format(),
+        w,
+        h,
+        Pixel::RGB24,
+        w,
+        h,
+        scaling::Flags::BILINEAR,
+    )?;
     let mut rgb = frame::Video::empty();
     scaler.run(decoded, &mut rgb)?;
     let stride = rgb.stride(0);

@@ -3,7 +3,8 @@
 use popbooth_capture::{TestCamera, VideoCodec, grab_frame, probe_encoders};
 
 #[test]
-fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern() -> Result<(), Box<dyn std::error::Error>> {
+fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern()
+-> Result<(), Box<dyn std::error::Error>> {
     let camera = TestCamera {
         width: 640,
         height: 360,
@@ -19,13 +20,23 @@ fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern() -> Result<(
     let mut saturated = 0usize;
     for px in frame.data.chunks_exact(3) {
         colours.insert([px[0] >> 4, px[1] >> 4, px[2] >> 4]);
-        let (max, min) = (px.iter().max().copied().unwrap_or(0), px.iter().min().copied().unwrap_or(0));
+        let (max, min) = (
+            px.iter().max().copied().unwrap_or(0),
+            px.iter().min().copied().unwrap_or(0),
+        );
         if max - min > 150 {
             saturated += 1;
         }
     }
-    assert!(colours.len() > 50, "only {} distinct colours", colours.len());
-    assert!(saturated > frame.data.len() / 3 / 10, "only {saturated} saturated pixels");
+    assert!(
+        colours.len() > 50,
+        "only {} distinct colours",
+        colours.len()
+    );
+    assert!(
+        saturated > frame.data.len() / 3 / 10,
+        "only {saturated} saturated pixels"
+    );
 
     // The same source gives the same first frame: decoding is deterministic.
     assert_eq!(grab_frame(&camera)?, frame);
@@ -35,7 +46,12 @@ fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern() -> Result<(
 #[test]
 fn bad_sizes_are_refused_with_a_clear_error() {
     for (width, height) in [(0, 720), (1281, 720), (640, 99999)] {
-        let err = grab_frame(&TestCamera { width, height, fps: 30 }).err();
+        let err = grab_frame(&TestCamera {
+            width,
+            height,
+            fps: 30,
+        })
+        .err();
         let text = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains(&format!("{width}x{height}")), "{text}");
     }

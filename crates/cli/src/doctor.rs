@@ -67,7 +67,8 @@ pub struct Problem {
     pub fix: String,
 }
 
-const FIX_SETUP: &str = "run ./scripts/setup from the Popbooth folder (it installs what is missing)";
+const FIX_SETUP: &str =
+    "run ./scripts/setup from the Popbooth folder (it installs what is missing)";
 
 pub async fn collect(event_dir: &Path) -> Report {
     let mut problems = Vec::new();
@@ -86,15 +87,22 @@ pub async fn collect(event_dir: &Path) -> Report {
             Vec::new()
         }
     };
-    if !encoders.is_empty() && !encoders.iter().any(|e| e.opens && e.codec == popbooth_capture::VideoCodec::H264) {
+    if !encoders.is_empty()
+        && !encoders
+            .iter()
+            .any(|e| e.opens && e.codec == popbooth_capture::VideoCodec::H264)
+    {
         problems.push(Problem {
             part: "ffmpeg",
             message: "no H.264 encoder opens on this machine".into(),
-            fix: "install an FFmpeg build with libx264 (Debian: libavcodec-extra or libavcodec59)".into(),
+            fix: "install an FFmpeg build with libx264 (Debian: libavcodec-extra or libavcodec59)"
+                .into(),
         });
     }
     if !encoders.iter().any(|e| e.hardware && e.opens) && !encoders.is_empty() {
-        warnings.push("no hardware video encoder opens here: recording uses the software encoder".into());
+        warnings.push(
+            "no hardware video encoder opens here: recording uses the software encoder".into(),
+        );
     }
     let ffmpeg = FfmpegPart {
         version: Some(version.ffmpeg),
@@ -128,7 +136,9 @@ pub async fn collect(event_dir: &Path) -> Report {
                 Err(e) => problems.push(Problem {
                     part: "models",
                     message: e.to_string(),
-                    fix: "restore the models/ folder from the Popbooth release (git checkout models)".into(),
+                    fix:
+                        "restore the models/ folder from the Popbooth release (git checkout models)"
+                            .into(),
                 }),
             }
         }
@@ -198,7 +208,11 @@ pub async fn run(event: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode>
     } else {
         print!("{}", render(&report));
     }
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn or_missing(v: &Option<String>) -> &str {
@@ -247,8 +261,16 @@ fn render(r: &Report) -> String {
         );
     }
     let _ = writeln!(s, "  SQLite        {}", or_missing(&r.sqlite.version));
-    let free = r.disk.free_bytes.map(human_bytes).unwrap_or_else(|| "unknown".into());
-    let _ = writeln!(s, "  Disk          {free} free in {}", r.disk.path.display());
+    let free = r
+        .disk
+        .free_bytes
+        .map(human_bytes)
+        .unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(
+        s,
+        "  Disk          {free} free in {}",
+        r.disk.path.display()
+    );
     let printers = if r.printers.reachable.is_empty() {
         format!("none ({})", r.printers.note)
     } else {
@@ -265,7 +287,11 @@ fn render(r: &Report) -> String {
     if r.ok {
         let _ = writeln!(s, "All required parts work.");
     } else {
-        let _ = writeln!(s, "{} required part(s) missing or broken.", r.problems.len());
+        let _ = writeln!(
+            s,
+            "{} required part(s) missing or broken.",
+            r.problems.len()
+        );
     }
     s
 }

@@ -15,13 +15,22 @@ pub async fn info(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     report(Event::open(dir).await, json, "Event").await
 }
 
-async fn report(result: Result<Event, StoreError>, json: bool, verb: &str) -> anyhow::Result<ExitCode> {
+async fn report(
+    result: Result<Event, StoreError>,
+    json: bool,
+    verb: &str,
+) -> anyhow::Result<ExitCode> {
     match result {
         Ok(event) => {
             let info = event.info().clone();
             event.close().await;
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "ok": true, "event": info }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "ok": true, "event": info })
+                    )?
+                );
             } else {
                 println!("{verb} \"{}\"", info.name);
                 println!("  folder   {}", info.path);
@@ -33,7 +42,12 @@ async fn report(result: Result<Event, StoreError>, json: bool, verb: &str) -> an
         Err(e) => {
             if json {
                 let error = serde_json::json!({ "kind": e.kind(), "message": e.to_string() });
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "ok": false, "error": error }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "ok": false, "error": error })
+                    )?
+                );
             } else {
                 eprintln!("error: {e}");
             }

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "popbooth", version, about = "Popbooth: the booth studio, from the command line")]
+#[command(
+    name = "popbooth",
+    version,
+    about = "Popbooth: the booth studio, from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,7 +57,10 @@ enum EventCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start: {e}");
@@ -63,7 +70,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Doctor { event, json } => doctor::run(event, json).await,
-            Command::Event(EventCommand::Create { dir, name, json }) => event::create(&dir, &name, json).await,
+            Command::Event(EventCommand::Create { dir, name, json }) => {
+                event::create(&dir, &name, json).await
+            }
             Command::Event(EventCommand::Info { dir, json }) => event::info(&dir, json).await,
         }
     });

@@ -13,7 +13,10 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 #[test]
 fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let out = popbooth().args(["doctor", "--json", "--event"]).arg(tmp.path()).output()?;
+    let out = popbooth()
+        .args(["doctor", "--json", "--event"])
+        .arg(tmp.path())
+        .output()?;
     let report: Value = serde_json::from_slice(&out.stdout)?;
     assert!(out.status.success(), "doctor failed: {report:#}");
     assert_eq!(report["ok"], true);
@@ -21,18 +24,33 @@ fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
 
     let version = report["ffmpeg"]["version"].as_str().unwrap_or_default();
     assert!(!version.is_empty() && version != "unknown", "{version}");
-    let encoders = report["ffmpeg"]["encoders"].as_array().ok_or("no encoders")?;
-    let x264 = encoders.iter().find(|e| e["name"] == "libx264").ok_or("no libx264")?;
+    let encoders = report["ffmpeg"]["encoders"]
+        .as_array()
+        .ok_or("no encoders")?;
+    let x264 = encoders
+        .iter()
+        .find(|e| e["name"] == "libx264")
+        .ok_or("no libx264")?;
     assert_eq!(x264["codec"], "h264");
     assert_eq!(x264["hardware"], false);
     assert_eq!(x264["opens"], true);
-    assert!(encoders.iter().any(|e| e["codec"] == "hevc"), "no HEVC encoder listed");
+    assert!(
+        encoders.iter().any(|e| e["codec"] == "hevc"),
+        "no HEVC encoder listed"
+    );
     for e in encoders {
         assert_eq!(e["opens"].as_bool(), Some(e["error"].is_null()), "{e}");
     }
 
-    assert!(report["onnxruntime"]["version"].as_str().unwrap_or_default().starts_with("1."));
-    let models = report["onnxruntime"]["models"].as_array().ok_or("no models")?;
+    assert!(
+        report["onnxruntime"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("1.")
+    );
+    let models = report["onnxruntime"]["models"]
+        .as_array()
+        .ok_or("no models")?;
     let names: Vec<_> = models.iter().filter_map(|m| m["model"].as_str()).collect();
     assert_eq!(
         names,
@@ -48,7 +66,12 @@ fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
         assert!(m["load_ms"].as_f64().unwrap_or(0.0) > 0.0, "{m}");
         assert!(m["inference_ms"].as_f64().unwrap_or(0.0) > 0.0, "{m}");
     }
-    assert!(report["sqlite"]["version"].as_str().unwrap_or_default().starts_with("3."));
+    assert!(
+        report["sqlite"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.")
+    );
     assert!(report["disk"]["free_bytes"].as_u64().unwrap_or(0) > 0);
     assert!(report["printers"]["reachable"].is_array());
     Ok(())
@@ -59,7 +82,16 @@ fn doctor_text_lists_the_parts() -> TestResult {
     let out = popbooth().arg("doctor").output()?;
     let text = String::from_utf8(out.stdout)?;
     assert!(out.status.success(), "{text}");
-    for needle in ["FFmpeg", "libx264", "ONNX Runtime", "face_landmark", "SQLite", "Disk", "Printers", "All required parts work."] {
+    for needle in [
+        "FFmpeg",
+        "libx264",
+        "ONNX Runtime",
+        "face_landmark",
+        "SQLite",
+        "Disk",
+        "Printers",
+        "All required parts work.",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
     Ok(())
@@ -78,10 +110,24 @@ fn doctor_fails_with_a_fix_when_onnx_runtime_is_missing() -> TestResult {
         .as_array()
         .and_then(|p| p.iter().find(|p| p["part"] == "onnxruntime"))
         .ok_or("no onnxruntime problem")?;
-    assert!(problem["message"].as_str().unwrap_or_default().contains("/nonexistent/libonnxruntime.so"));
-    assert!(problem["fix"].as_str().unwrap_or_default().contains("scripts/setup"));
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/nonexistent/libonnxruntime.so")
+    );
+    assert!(
+        problem["fix"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("scripts/setup")
+    );
     // The other parts are still reported.
-    assert!(report["ffmpeg"]["encoders"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(
+        report["ffmpeg"]["encoders"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
 
     let out = popbooth()
         .arg("doctor")
@@ -89,7 +135,10 @@ fn doctor_fails_with_a_fix_when_onnx_runtime_is_missing() -> TestResult {
         .output()?;
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout)?;
-    assert!(text.contains("problem (onnxruntime)") && text.contains("fix: run ./scripts/setup"), "{text}");
+    assert!(
+        text.contains("problem (onnxruntime)") && text.contains("fix: run ./scripts/setup"),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -107,14 +156,20 @@ fn event_create_and_info_round_trip_in_json() -> TestResult {
     assert_eq!(created["event"]["name"], "Fête \"=1+1\"");
     assert_eq!(created["event"]["schema_version"], 1);
 
-    let out = popbooth().args(["event", "info", "--json"]).arg(&dir).output()?;
+    let out = popbooth()
+        .args(["event", "info", "--json"])
+        .arg(&dir)
+        .output()?;
     let info: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(info["event"], created["event"]);
 
     // Not an event: exit 1, a JSON error with a stable kind, and nothing created.
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty)?;
-    let out = popbooth().args(["event", "info", "--json"]).arg(&empty).output()?;
+    let out = popbooth()
+        .args(["event", "info", "--json"])
+        .arg(&empty)
+        .output()?;
     assert_eq!(out.status.code(), Some(1));
     let err: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(err["ok"], false);

@@ -85,7 +85,10 @@ impl<'m> FaceDetector<'m> {
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Face>, PortraitError> {
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
-            return Err(PortraitError::EmptyImage { width: w, height: h });
+            return Err(PortraitError::EmptyImage {
+                width: w,
+                height: h,
+            });
         }
         let mut candidates = self.run(&SHORT, image)?;
         candidates.extend(self.run(&FULL, image)?);
@@ -95,13 +98,19 @@ impl<'m> FaceDetector<'m> {
     fn run(&self, model: &Blaze, image: &RgbImage) -> Result<Vec<Face>, PortraitError> {
         let letterbox = Letterbox::new(image.width(), image.height());
         let input = letterbox.tensor(image, model.size);
-        let out = self.models.run(model.kind, input, &[model.regressors, model.scores])?;
+        let out = self
+            .models
+            .run(model.kind, input, &[model.regressors, model.scores])?;
         let (regressors, scores) = (&out[0], &out[1]);
         let anchors = anchors(model.layers);
         if scores.len() != anchors.len() || regressors.len() != anchors.len() * 16 {
             return Err(PortraitError::Inference {
                 model: model.kind.name(),
-                reason: format!("unexpected output sizes {} and {}", regressors.len(), scores.len()),
+                reason: format!(
+                    "unexpected output sizes {} and {}",
+                    regressors.len(),
+                    scores.len()
+                ),
             });
         }
         let size = model.size as f32;
@@ -118,7 +127,8 @@ impl<'m> FaceDetector<'m> {
             let (x1, y1) = letterbox.to_image(cx + bw / 2.0, cy + bh / 2.0);
             let mut keypoints = [[0.0; 2]; 6];
             for (k, kp) in keypoints.iter_mut().enumerate() {
-                let (kx, ky) = letterbox.to_image(ax + r[4 + 2 * k] / size, ay + r[5 + 2 * k] / size);
+                let (kx, ky) =
+                    letterbox.to_image(ax + r[4 + 2 * k] / size, ay + r[5 + 2 * k] / size);
                 *kp = [kx, ky];
             }
             faces.push(Face {
@@ -205,7 +215,9 @@ fn weighted_nms(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
     faces.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     while let Some(best) = faces.first().cloned() {
-        let (group, rest): (Vec<Face>, Vec<Face>) = faces.into_iter().partition(|f| f.bbox.iou(&best.bbox) > iou);
+        let (group, rest): (Vec<Face>, Vec<Face>) = faces
+            .into_iter()
+            .partition(|f| f.bbox.iou(&best.bbox) > iou);
         faces = rest;
         let total: f32 = group.iter().map(|f| f.score).sum();
         let mut merged = Face {
@@ -260,7 +272,12 @@ mod tests {
 
     fn face(x: f32, score: f32) -> Face {
         Face {
-            bbox: BoxF { x, y: 0.0, w: 10.0, h: 10.0 },
+            bbox: BoxF {
+                x,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            },
             score,
             keypoints: [[x, 0.0]; 6],
         }

@@ -109,7 +109,12 @@ impl Models {
 
     /// Runs `kind` on `input` (NHWC float32, the model's own shape) and returns the named
     /// outputs as flat vectors, in the order asked.
-    pub(crate) fn run(&self, kind: ModelKind, input: Vec<f32>, outputs: &[&str]) -> Result<Vec<Vec<f32>>, PortraitError> {
+    pub(crate) fn run(
+        &self,
+        kind: ModelKind,
+        input: Vec<f32>,
+        outputs: &[&str],
+    ) -> Result<Vec<Vec<f32>>, PortraitError> {
         let err = |reason: String| PortraitError::Inference {
             model: kind.name(),
             reason,
@@ -121,7 +126,9 @@ impl Models {
             .find(|(k, _)| *k == kind)
             .map(|(_, s)| s)
             .ok_or_else(|| err("not loaded".into()))?;
-        let mut session = session.lock().map_err(|_| err("a previous run panicked".into()))?;
+        let mut session = session
+            .lock()
+            .map_err(|_| err("a previous run panicked".into()))?;
         let tensor = Tensor::<f32>::from_array((shape, input)).map_err(|e| err(e.to_string()))?;
         let result = session
             .run(ort::inputs![name => tensor])
@@ -129,8 +136,12 @@ impl Models {
         outputs
             .iter()
             .map(|o| {
-                let value = result.get(o).ok_or_else(|| err(format!("no output named {o}")))?;
-                let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| err(e.to_string()))?;
+                let value = result
+                    .get(o)
+                    .ok_or_else(|| err(format!("no output named {o}")))?;
+                let (_, data) = value
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| err(e.to_string()))?;
                 Ok(data.to_vec())
             })
             .collect()

@@ -20,7 +20,10 @@ fn workspace_root() -> PathBuf {
 }
 
 fn exe_dirs() -> Vec<PathBuf> {
-    let Some(dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) else {
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    else {
         return Vec::new();
     };
     // The usual bundle places (`lib/` on Linux, `Resources/` on macOS), then next to the binary.
@@ -48,7 +51,11 @@ pub fn find_onnxruntime(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
         }
     }
     Err(PortraitError::RuntimeNotFound {
-        searched: dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+        searched: dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
@@ -62,12 +69,19 @@ pub fn find_models_dir(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
     dirs.extend(exe_dirs().into_iter().map(|d| d.join("models")));
     dirs.push(workspace_root().join("models"));
     for dir in &dirs {
-        if crate::ModelKind::ALL.iter().all(|m| dir.join(m.file_name()).is_file()) {
+        if crate::ModelKind::ALL
+            .iter()
+            .all(|m| dir.join(m.file_name()).is_file())
+        {
             return Ok(dir.canonicalize().unwrap_or_else(|_| dir.clone()));
         }
     }
     Err(PortraitError::ModelsNotFound {
-        searched: dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+        searched: dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
@@ -144,6 +158,10 @@ fn library_version(path: &Path) -> Option<String> {
         if version.is_null() {
             return None;
         }
-        Some(std::ffi::CStr::from_ptr(version).to_string_lossy().into_owned())
+        Some(
+            std::ffi::CStr::from_ptr(version)
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }

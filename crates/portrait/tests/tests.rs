@@ -12,7 +12,11 @@ fn astronaut() -> Result<image::RgbImage, Box<dyn std::error::Error>> {
 #[test]
 fn all_five_models_load_and_run() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::get(&[])?;
-    assert!(runtime.version().starts_with("1."), "version {}", runtime.version());
+    assert!(
+        runtime.version().starts_with("1."),
+        "version {}",
+        runtime.version()
+    );
     let models = Models::load(&runtime, &find_models_dir(&[])?)?;
     let timings = models.timings()?;
     let kinds: Vec<_> = timings.iter().map(|t| t.model).collect();
@@ -38,14 +42,22 @@ fn exactly_one_face_is_found_in_the_astronaut_portrait() -> Result<(), Box<dyn s
     let (cx, cy) = b.center();
     assert!((190.0..235.0).contains(&cx), "centre x {cx}");
     assert!((95.0..145.0).contains(&cy), "centre y {cy}");
-    assert!((60.0..140.0).contains(&b.w) && (60.0..140.0).contains(&b.h), "size {}x{}", b.w, b.h);
+    assert!(
+        (60.0..140.0).contains(&b.w) && (60.0..140.0).contains(&b.h),
+        "size {}x{}",
+        b.w,
+        b.h
+    );
     // Keypoints: the subject's right eye is on the image's left, both eyes above the mouth.
     let [right_eye, left_eye, nose, mouth, ..] = face.keypoints;
     assert!(right_eye[0] < left_eye[0], "{right_eye:?} {left_eye:?}");
     assert!(right_eye[1] < mouth[1] && left_eye[1] < mouth[1]);
     assert!(nose[1] > right_eye[1] && nose[1] < mouth[1]);
     for k in face.keypoints.iter().take(4) {
-        assert!(k[0] > b.x && k[0] < b.x + b.w && k[1] > b.y && k[1] < b.y + b.h, "{k:?} outside {b:?}");
+        assert!(
+            k[0] > b.x && k[0] < b.x + b.w && k[1] > b.y && k[1] < b.y + b.h,
+            "{k:?} outside {b:?}"
+        );
     }
     Ok(())
 }

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::{DB_FILE, StoreError};
 
@@ -52,7 +54,11 @@ impl Event {
     }
 
     #[doc(hidden)]
-    pub async fn create_with(dir: &Path, name: &str, migrator: &Migrator) -> Result<Event, StoreError> {
+    pub async fn create_with(
+        dir: &Path,
+        name: &str,
+        migrator: &Migrator,
+    ) -> Result<Event, StoreError> {
         let name = validate_name(name)?;
         let created_dir = match std::fs::read_dir(dir) {
             Ok(mut entries) => {
@@ -124,7 +130,10 @@ impl Event {
         migrator
             .run(&pool)
             .await
-            .map_err(|source| StoreError::Migrate { path: db.clone(), source })?;
+            .map_err(|source| StoreError::Migrate {
+                path: db.clone(),
+                source,
+            })?;
         let uuid = uuid::Uuid::now_v7().to_string();
         let created_at = now_rfc3339();
         sqlx::query("INSERT INTO event (id, uuid, name, created_at) VALUES (1, ?, ?, ?)")
@@ -164,7 +173,8 @@ impl Event {
             Ok(info) => {
                 for sub in MEDIA_DIRS {
                     let path = root.join(sub);
-                    std::fs::create_dir_all(&path).map_err(StoreError::io("create the folder", &path))?;
+                    std::fs::create_dir_all(&path)
+                        .map_err(StoreError::io("create the folder", &path))?;
                 }
                 tracing::info!(path = %root.display(), "opened event");
                 Ok(Event { root, pool, info })
@@ -192,23 +202,30 @@ impl Event {
                 reason: check.join("; "),
             });
         }
-        let has_table: Option<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_optional(pool)
-                .await
-                .map_err(StoreError::db(db))?;
+        let has_table: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::db(db))?;
         if has_table.is_none() {
             return Err(StoreError::Corrupt {
                 path: db.into(),
                 reason: "it has no schema (was its creation interrupted?)".into(),
             });
         }
-        let applied: Vec<(i64, bool)> = sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::db(db))?;
+        let applied: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::db(db))?;
         let supported = latest_version(migrator);
-        if let Some(found) = applied.iter().map(|(v, _)| *v).max().filter(|v| *v > supported) {
+        if let Some(found) = applied
+            .iter()
+            .map(|(v, _)| *v)
+            .max()
+            .filter(|v| *v > supported)
+        {
             return Err(StoreError::NewerVersion {
                 path: db.into(),
                 found,
@@ -228,10 +245,13 @@ impl Event {
                 .execute(pool)
                 .await
                 .map_err(StoreError::db(db))?;
-            migrator.run(pool).await.map_err(|source| StoreError::Migrate {
-                path: db.into(),
-                source,
-            })?;
+            migrator
+                .run(pool)
+                .await
+                .map_err(|source| StoreError::Migrate {
+                    path: db.into(),
+                    source,
+                })?;
         }
         load_info(pool, root).await
     }
@@ -271,7 +291,10 @@ impl Event {
     /// Closes the database after checkpointing the WAL into the main file, so that the
     /// folder can be copied as it is.
     pub async fn close(self) {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
             tracing::warn!(error = %e, "could not checkpoint the event database on close");
         }
         self.pool.close().await;
@@ -312,10 +335,11 @@ async fn load_info(pool: &SqlitePool, root: &Path) -> Result<EventInfo, StoreErr
             reason: "the event row is missing".into(),
         });
     };
-    let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-        .fetch_one(pool)
-        .await
-        .map_err(StoreError::db(&db))?;
+    let version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::db(&db))?;
     Ok(EventInfo {
         uuid,
         name,
@@ -367,10 +391,14 @@ fn validate_name(name: &str) -> Result<String, StoreError> {
         return Err(StoreError::InvalidName("the name is empty".into()));
     }
     if name.chars().count() > 200 {
-        return Err(StoreError::InvalidName("the name is longer than 200 characters".into()));
+        return Err(StoreError::InvalidName(
+            "the name is longer than 200 characters".into(),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(StoreError::InvalidName("the name contains control characters".into()));
+        return Err(StoreError::InvalidName(
+            "the name contains control characters".into(),
+        ));
     }
     Ok(name.to_owned())
 }

@@ -15,7 +15,8 @@ pub struct RecentEvent {
     /// RFC 3339, UTC: when it was last opened.
     pub opened_at: String,
     /// False when the folder is gone (unplugged drive, moved); the UI greys it out.
-    #[serde(default, skip_deserializing)]
+    /// Worked out again on every [`RecentEvents::list`], whatever the file says.
+    #[serde(default)]
     pub available: bool,
 }
 

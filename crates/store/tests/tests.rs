@@ -44,9 +44,13 @@ async fn create_then_open_gives_the_same_event_in_wal_mode() -> TestResult {
     for sub in MEDIA_DIRS {
         assert!(dir.join(sub).is_dir(), "{sub} missing");
     }
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(event.pool()).await?;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(event.pool())
+        .await?;
     assert_eq!(mode, "wal");
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(event.pool()).await?;
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(event.pool())
+        .await?;
     assert_eq!(sync, 2, "synchronous must be FULL");
     event.close().await;
 
@@ -66,19 +70,31 @@ async fn create_refuses_non_empty_folders_and_existing_events() -> TestResult {
     let tmp = tempfile::tempdir()?;
     std::fs::write(tmp.path().join("holiday.jpg"), b"not ours")?;
     let err = Event::create(tmp.path(), "X").await.err();
-    assert!(matches!(err, Some(StoreError::FolderNotEmpty { .. })), "{err:?}");
+    assert!(
+        matches!(err, Some(StoreError::FolderNotEmpty { .. })),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(tmp.path().join("holiday.jpg"))?, b"not ours");
 
     let dir = tmp.path().join("ev");
     Event::create(&dir, "One").await?.close().await;
     let err = Event::create(&dir, "Two").await.err();
-    assert!(matches!(err, Some(StoreError::AlreadyExists { .. })), "{err:?}");
+    assert!(
+        matches!(err, Some(StoreError::AlreadyExists { .. })),
+        "{err:?}"
+    );
     assert_eq!(Event::open(&dir).await?.info().name, "One");
 
     for bad in ["", "   ", "tab\there"] {
         let err = Event::create(&tmp.path().join("n"), bad).await.err();
-        assert!(matches!(err, Some(StoreError::InvalidName(_))), "{bad:?}: {err:?}");
-        assert!(!tmp.path().join("n").exists(), "a refused create left a folder");
+        assert!(
+            matches!(err, Some(StoreError::InvalidName(_))),
+            "{bad:?}: {err:?}"
+        );
+        assert!(
+            !tmp.path().join("n").exists(),
+            "a refused create left a folder"
+        );
     }
     Ok(())
 }
@@ -89,8 +105,15 @@ async fn a_folder_that_is_not_an_event_is_refused_untouched() -> TestResult {
     std::fs::write(tmp.path().join("notes.txt"), b"hello")?;
     let before = snapshot(tmp.path());
     let err = Event::open(tmp.path()).await.err();
-    assert!(matches!(err, Some(StoreError::NotAnEvent { .. })), "{err:?}");
-    assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("has no event.db"));
+    assert!(
+        matches!(err, Some(StoreError::NotAnEvent { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("has no event.db")
+    );
     assert_eq!(snapshot(tmp.path()), before);
 
     let err = Event::open(&tmp.path().join("missing")).await.err();
@@ -106,12 +129,17 @@ async fn another_programs_sqlite_file_is_refused_untouched() -> TestResult {
         use sqlx::Connection;
         let url = format!("sqlite://{}?mode=rwc", db.display());
         let mut conn = sqlx::SqliteConnection::connect(&url).await?;
-        sqlx::query("CREATE TABLE contacts (name TEXT)").execute(&mut conn).await?;
+        sqlx::query("CREATE TABLE contacts (name TEXT)")
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
     }
     let before = snapshot(tmp.path());
     let err = Event::open(tmp.path()).await.err();
-    assert!(matches!(err, Some(StoreError::NotAnEvent { .. })), "{err:?}");
+    assert!(
+        matches!(err, Some(StoreError::NotAnEvent { .. })),
+        "{err:?}"
+    );
     assert_eq!(snapshot(tmp.path()), before);
     Ok(())
 }
@@ -125,7 +153,10 @@ async fn corrupt_files_are_refused_untouched() -> TestResult {
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
-        ("text", b"this is a shopping list, not a database".repeat(50)),
+        (
+            "text",
+            b"this is a shopping list, not a database".repeat(50),
+        ),
         ("truncated header", b"SQLite format 3\0".to_vec()),
     ];
     for (label, bytes) in cases {
@@ -134,7 +165,10 @@ async fn corrupt_files_are_refused_untouched() -> TestResult {
         std::fs::write(dir.join(DB_FILE), &bytes)?;
         let before = snapshot(&dir);
         let err = Event::open(&dir).await.err();
-        assert!(matches!(err, Some(StoreError::Corrupt { .. })), "{label}: {err:?}");
+        assert!(
+            matches!(err, Some(StoreError::Corrupt { .. })),
+            "{label}: {err:?}"
+        );
         assert_eq!(snapshot(&dir), before, "{label}: files changed");
     }
 
@@ -148,13 +182,19 @@ async fn corrupt_files_are_refused_untouched() -> TestResult {
     std::fs::write(&db, &bytes)?;
     let before = snapshot(&good);
     let err = Event::open(&good).await.err();
-    assert!(matches!(err, Some(StoreError::Corrupt { .. })), "scribbled: {err:?}");
+    assert!(
+        matches!(err, Some(StoreError::Corrupt { .. })),
+        "scribbled: {err:?}"
+    );
     assert_eq!(snapshot(&good), before, "scribbled: files changed");
     Ok(())
 }
 
 /// Writes a migrations folder holding the real first migration plus `extra` ones.
-async fn migrator_with(dir: &Path, extra: &[(&str, &str)]) -> Result<Migrator, Box<dyn std::error::Error>> {
+async fn migrator_with(
+    dir: &Path,
+    extra: &[(&str, &str)],
+) -> Result<Migrator, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for entry in std::fs::read_dir(real)? {
@@ -170,14 +210,23 @@ async fn migrator_with(dir: &Path, extra: &[(&str, &str)]) -> Result<Migrator, B
 #[tokio::test]
 async fn a_database_from_a_newer_version_is_refused_untouched() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let newer = migrator_with(&tmp.path().join("m-newer"), &[("9000_future.sql", "CREATE TABLE future (x);")]).await?;
+    let newer = migrator_with(
+        &tmp.path().join("m-newer"),
+        &[("9000_future.sql", "CREATE TABLE future (x);")],
+    )
+    .await?;
     let dir = tmp.path().join("ev");
-    Event::create_with(&dir, "From the future", &newer).await?.close().await;
+    Event::create_with(&dir, "From the future", &newer)
+        .await?
+        .close()
+        .await;
 
     let before = snapshot(&dir);
     let err = Event::open(&dir).await.err();
     match err {
-        Some(StoreError::NewerVersion { found, supported, .. }) => {
+        Some(StoreError::NewerVersion {
+            found, supported, ..
+        }) => {
             assert_eq!(found, 9000);
             assert_eq!(supported, 1);
         }
@@ -193,7 +242,10 @@ async fn an_older_database_is_backed_up_then_migrated() -> TestResult {
     let v1 = migrator_with(&tmp.path().join("m1"), &[]).await?;
     let v2 = migrator_with(
         &tmp.path().join("m2"),
-        &[("0002_test_notes.sql", "CREATE TABLE test_notes (body TEXT NOT NULL);")],
+        &[(
+            "0002_test_notes.sql",
+            "CREATE TABLE test_notes (body TEXT NOT NULL);",
+        )],
     )
     .await?;
     let dir = tmp.path().join("ev");
@@ -214,9 +266,10 @@ async fn an_older_database_is_backed_up_then_migrated() -> TestResult {
     std::fs::copy(&backup, restored.join(DB_FILE))?;
     let old = Event::open_with(&restored, &v1).await?;
     assert_eq!(old.info().schema_version, 1);
-    let has: Option<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'test_notes'")
-        .fetch_optional(old.pool())
-        .await?;
+    let has: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'test_notes'")
+            .fetch_optional(old.pool())
+            .await?;
     assert_eq!(has, None);
     old.close().await;
     Ok(())
