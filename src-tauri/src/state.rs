@@ -73,10 +73,10 @@ impl Shell {
 
     pub async fn open(&self, dir: &Path) -> Result<EventInfo, AppError> {
         // Opening the event that is already open is not an error: it stays open.
-        if let Some(open) = self.event.lock().await.as_ref() {
-            if std::fs::canonicalize(dir).ok().as_deref() == Some(open.root()) {
-                return Ok(open.info().clone());
-            }
+        if let Some(open) = self.event.lock().await.as_ref()
+            && std::fs::canonicalize(dir).ok().as_deref() == Some(open.root())
+        {
+            return Ok(open.info().clone());
         }
         let event = Event::open(dir).await?;
         self.set(event).await

@@ -33,10 +33,10 @@ fn free_port() -> TestResult<u16> {
 
 /// The display to use: the session's own, or a fresh Xvfb (`-displayfd` tells its number).
 fn display() -> TestResult<(String, Option<Guard>)> {
-    if let Ok(d) = std::env::var("DISPLAY") {
-        if !d.is_empty() {
-            return Ok((d, None));
-        }
+    if let Ok(d) = std::env::var("DISPLAY")
+        && !d.is_empty()
+    {
+        return Ok((d, None));
     }
     let mut child = Command::new("Xvfb")
         .args([

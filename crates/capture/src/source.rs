@@ -31,7 +31,7 @@ impl TestCamera {
     }
 
     fn validate(&self) -> Result<(), CaptureError> {
-        let ok = |v: u32| (16..=8192).contains(&v) && v % 2 == 0;
+        let ok = |v: u32| (16..=8192).contains(&v) && v.is_multiple_of(2);
         if ok(self.width) && ok(self.height) {
             Ok(())
         } else {
