@@ -1,9 +1,26 @@
 //! The Tauri commands: one-line adapters from the UI to [`Shell`].
 
+use base64::Engine;
+use popbooth_capture::TestCamera;
+use popbooth_store::{EventInfo, RecentEvent};
+use serde::Serialize;
 use tauri::State;
 
 use crate::{AppError, AppState, Shell};
-use popbooth_store::{EventInfo, RecentEvent};
+
+/// A still from the camera the Booth uses, to show that capture works.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct CameraCheck {
+    /// What the picture comes from, for people: "Built-in test camera".
+    pub source: String,
+    /// A `data:image/jpeg;base64,...` URL, at most 640 px wide.
+    pub image: String,
+    /// The full size the source delivers.
+    pub width: u32,
+    pub height: u32,
+    /// Video devices the system shows (e.g. `/dev/video0`).
+    pub devices: Vec<String>,
+}
 
 /// Everything the UI needs to draw its first screen.
 #[tauri::command]
@@ -46,4 +63,30 @@ pub async fn forget_recent(
     path: String,
 ) -> Result<Vec<RecentEvent>, AppError> {
     Ok(shell.recent().forget(&path)?)
+}
+
+/// Grabs one frame from the built-in test camera (FFmpeg, off the UI thread).
+#[tauri::command]
+#[specta::specta]
+pub async fn camera_check() -> Result<CameraCheck, AppError> {
+    tauri::async_runtime::spawn_blocking(|| {
+        let camera = TestCamera::default();
+        let frame = popbooth_capture::grab_frame(&camera)?;
+        let jpeg = frame.to_jpeg(640, 85)?;
+        Ok(CameraCheck {
+            source: "Built-in test camera".into(),
+            image: format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(jpeg)
+            ),
+            width: frame.width,
+            height: frame.height,
+            devices: popbooth_capture::video_devices(),
+        })
+    })
+    .await
+    .map_err(|e| AppError {
+        kind: "app".into(),
+        message: format!("the camera check stopped: {e}"),
+    })?
 }

@@ -18,6 +18,15 @@ impl From<popbooth_store::StoreError> for AppError {
     }
 }
 
+impl From<popbooth_capture::CaptureError> for AppError {
+    fn from(e: popbooth_capture::CaptureError) -> Self {
+        AppError {
+            kind: "capture".into(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<tauri::Error> for AppError {
     fn from(e: tauri::Error) -> Self {
         AppError {

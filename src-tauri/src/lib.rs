@@ -1,5 +1,5 @@
 //! The Popbooth desktop shell. It only wires Tauri commands and events to the engine crates
-//! (`popbooth-store` for now); no logic of its own lives here. Commands and their types are
+//! (`popbooth-store` and `popbooth-capture` for now); no logic of its own lives here. Commands and their types are
 //! exported to `ui/src/bindings.ts` by tauri-specta (see the `bindings_are_fresh` test).
 
 mod commands;
@@ -54,6 +54,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::open_event,
             commands::close_event,
             commands::forget_recent,
+            commands::camera_check,
         ])
 }
 

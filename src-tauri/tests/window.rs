@@ -137,6 +137,30 @@ async fn text_when(
     Err(format!("{css}: text never matched; last seen {last:?}").into())
 }
 
+/// How many of six hue sectors hold at least 2,000 strongly saturated pixels. The UI itself
+/// is neutral with one orange accent; testsrc2's colour bars fill most sectors.
+fn colourful_hues(png: &[u8]) -> TestResult<usize> {
+    let img = image::load_from_memory(png)?.to_rgb8();
+    let mut sectors = [0usize; 6];
+    for p in img.pixels() {
+        let [r, g, b] = p.0.map(f32::from);
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        if max - min < 120.0 {
+            continue;
+        }
+        let d = max - min;
+        let h = if max == r {
+            ((g - b) / d).rem_euclid(6.0)
+        } else if max == g {
+            (b - r) / d + 2.0
+        } else {
+            (r - g) / d + 4.0
+        };
+        sectors[(h as usize).min(5)] += 1;
+    }
+    Ok(sectors.iter().filter(|&&n| n >= 2000).count())
+}
+
 /// Share of pixels within a small distance of `rgb`.
 fn share_of_colour(png: &[u8], rgb: [u8; 3]) -> TestResult<(f64, (u32, u32))> {
     let img = image::load_from_memory(png)?.to_rgb8();
@@ -226,7 +250,23 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         for id in ["booth", "edit", "sell", "deliver", "dashboard", "settings"] {
             c.find(Locator::Css(&format!("#nav-{id}"))).await?;
         }
-        let png = screenshot(&display, &out_dir.join("window-shell.png"))?;
+        // The camera check shows a real frame of the test camera (FFmpeg's testsrc2).
+        text_when(&c, "#camera-source", |t| {
+            t.starts_with("Built-in test camera, 1280×720")
+        })
+        .await?;
+        let shot = out_dir.join("window-shell.png");
+        let mut png = screenshot(&display, &shot)?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while colourful_hues(&png)? < 4 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            png = screenshot(&display, &shot)?;
+        }
+        let hues = colourful_hues(&png)?;
+        assert!(
+            hues >= 4,
+            "the test pattern is not on screen: {hues} saturated hues"
+        );
         // Real pixels: the active section button is drawn in the accent orange.
         let (accent, size) = share_of_colour(&png, [217, 72, 15])?;
         assert!(size.0 >= 800 && size.1 >= 500, "screen is {size:?}");

@@ -16,6 +16,8 @@ export const commands = {
 	closeEvent: () => typedError<null, AppError>(__TAURI_INVOKE("close_event")),
 	/**  Removes an entry from the recent list; the event's folder is not touched. */
 	forgetRecent: (path: string) => typedError<RecentEvent[], AppError>(__TAURI_INVOKE("forget_recent", { path })),
+	/**  Grabs one frame from the built-in test camera (FFmpeg, off the UI thread). */
+	cameraCheck: () => typedError<CameraCheck, AppError>(__TAURI_INVOKE("camera_check")),
 };
 
 /* Types */
@@ -35,6 +37,19 @@ export type AppState = {
 	recent: RecentEvent[],
 	/**  Where the picker suggests new event folders. */
 	default_events_dir: string,
+};
+
+/**  A still from the camera the Booth uses, to show that capture works. */
+export type CameraCheck = {
+	/**  What the picture comes from, for people: "Built-in test camera". */
+	source: string,
+	/**  A `data:image/jpeg;base64,...` URL, at most 640 px wide. */
+	image: string,
+	/**  The full size the source delivers. */
+	width: number,
+	height: number,
+	/**  Video devices the system shows (e.g. `/dev/video0`). */
+	devices: string[],
 };
 
 /**  What the UI and the CLI show of an event. */

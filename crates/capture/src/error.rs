@@ -27,6 +27,9 @@ pub enum CaptureError {
         error: ffmpeg_next::Error,
     },
 
+    #[error("could not encode the picture: {0}")]
+    Encode(String),
+
     #[error("invalid size {width}x{height}: both sides must be even and between 16 and 8192")]
     InvalidSize { width: u32, height: u32 },
 }

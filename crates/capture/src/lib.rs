@@ -13,7 +13,7 @@ mod source;
 
 pub use encoders::{EncoderReport, VideoCodec, probe_encoders};
 pub use error::CaptureError;
-pub use source::{RgbFrame, TestCamera, grab_frame};
+pub use source::{RgbFrame, TestCamera, grab_frame, video_devices};
 
 use std::sync::OnceLock;
 

@@ -75,6 +75,52 @@ impl RgbFrame {
     }
 }
 
+impl RgbFrame {
+    /// JPEG bytes of the frame, scaled down (never up) so that its longer side is at most
+    /// `max_side`.
+    pub fn to_jpeg(&self, max_side: u32, quality: u8) -> Result<Vec<u8>, CaptureError> {
+        let img = image::RgbImage::from_raw(self.width, self.height, self.data.clone())
+            .ok_or_else(|| CaptureError::Encode("frame size does not match its data".into()))?;
+        let longer = self.width.max(self.height).max(1);
+        let img = if longer > max_side {
+            let scale = max_side as f32 / longer as f32;
+            let (w, h) = (
+                ((self.width as f32 * scale).round() as u32).max(1),
+                ((self.height as f32 * scale).round() as u32).max(1),
+            );
+            image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle)
+        } else {
+            img
+        };
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(&img)
+            .map_err(|e| CaptureError::Encode(e.to_string()))?;
+        Ok(out)
+    }
+}
+
+/// The video capture devices the system shows (Linux: `/dev/video*`), sorted. Opening them
+/// comes with the capture issue; for now the Booth uses the test camera and lists these.
+pub fn video_devices() -> Vec<String> {
+    if !cfg!(target_os = "linux") {
+        return Vec::new();
+    }
+    let mut found: Vec<String> = std::fs::read_dir("/dev")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("video")
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+                .then(|| format!("/dev/{name}"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Opens the test camera, decodes its first frame and converts it to RGB at full size.
 pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
     crate::init()?;

@@ -44,6 +44,43 @@ fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern()
 }
 
 #[test]
+fn a_frame_encodes_to_a_scaled_jpeg_that_decodes_to_the_same_picture()
+-> Result<(), Box<dyn std::error::Error>> {
+    let frame = grab_frame(&TestCamera::default())?;
+    let jpeg = frame.to_jpeg(640, 85)?;
+    let decoded = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)?.to_rgb8();
+    assert_eq!(decoded.dimensions(), (640, 360));
+    // Same picture: the mean colour of the scaled JPEG matches the frame's within a few levels.
+    let mean = |data: &[u8]| -> [f64; 3] {
+        let mut m = [0.0; 3];
+        for px in data.chunks_exact(3) {
+            for c in 0..3 {
+                m[c] += px[c] as f64;
+            }
+        }
+        m.map(|v| v / (data.len() / 3) as f64)
+    };
+    let (a, b) = (mean(&frame.data), mean(decoded.as_raw()));
+    for c in 0..3 {
+        assert!(
+            (a[c] - b[c]).abs() < 4.0,
+            "channel {c}: {} vs {}",
+            a[c],
+            b[c]
+        );
+    }
+    // Small frames are not scaled up.
+    let small = grab_frame(&TestCamera {
+        width: 320,
+        height: 240,
+        fps: 30,
+    })?;
+    let decoded = image::load_from_memory(&small.to_jpeg(640, 85)?)?;
+    assert_eq!((decoded.width(), decoded.height()), (320, 240));
+    Ok(())
+}
+
+#[test]
 fn bad_sizes_are_refused_with_a_clear_error() {
     for (width, height) in [(0, 720), (1281, 720), (640, 99999)] {
         let err = grab_frame(&TestCamera {

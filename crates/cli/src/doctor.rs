@@ -121,24 +121,17 @@ pub async fn collect(event_dir: &Path) -> Report {
         Ok(runtime) => {
             onnxruntime.version = Some(runtime.version().to_owned());
             onnxruntime.library = Some(runtime.library().to_path_buf());
-            match find_models_dir(&[]) {
-                Ok(dir) => {
-                    onnxruntime.models_dir = Some(dir.clone());
-                    match Models::load(&runtime, &dir).and_then(|m| m.timings()) {
-                        Ok(t) => onnxruntime.models = t,
-                        Err(e) => problems.push(Problem {
-                            part: "models",
-                            message: e.to_string(),
-                            fix: "restore the models/ folder from the Popbooth release (git checkout models)".into(),
-                        }),
-                    }
-                }
+            let timings = find_models_dir(&[]).and_then(|dir| {
+                onnxruntime.models_dir = Some(dir.clone());
+                Models::load(&runtime, &dir)?.timings()
+            });
+            match timings {
+                Ok(t) => onnxruntime.models = t,
                 Err(e) => problems.push(Problem {
                     part: "models",
                     message: e.to_string(),
-                    fix:
-                        "restore the models/ folder from the Popbooth release (git checkout models)"
-                            .into(),
+                    fix: "restore the models/ folder of the Popbooth release (git checkout models)"
+                        .into(),
                 }),
             }
         }

@@ -177,3 +177,42 @@ fn event_create_and_info_round_trip_in_json() -> TestResult {
     assert_eq!(std::fs::read_dir(&empty)?.count(), 0);
     Ok(())
 }
+
+#[test]
+fn doctor_fails_with_a_fix_when_the_models_are_missing() -> TestResult {
+    let empty = tempfile::tempdir()?;
+    let out = popbooth()
+        .args(["doctor", "--json"])
+        .env("POPBOOTH_MODELS_DIR", empty.path())
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    let problem = report["problems"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["part"] == "models"))
+        .ok_or("no models problem")?;
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("face_detection_short_range.onnx")
+    );
+    assert!(
+        problem["fix"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("models")
+    );
+    // ONNX Runtime itself is fine and still reported.
+    assert!(
+        report["onnxruntime"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("1.")
+    );
+    assert_eq!(
+        report["onnxruntime"]["models"].as_array().map(Vec::len),
+        Some(0)
+    );
+    Ok(())
+}

@@ -30,11 +30,32 @@ fn exe_dirs() -> Vec<PathBuf> {
     vec![dir.join("../lib/popbooth"), dir.join("../Resources"), dir]
 }
 
+/// An override from the environment, when set and not empty.
+fn env_path(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The first of `dirs` for which `found` gives a path, canonical; or the folders searched,
+/// for the error message.
+fn search(dirs: &[PathBuf], found: impl Fn(&Path) -> Option<PathBuf>) -> Result<PathBuf, String> {
+    dirs.iter()
+        .find_map(|d| found(d))
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .ok_or_else(|| {
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+}
+
 /// Finds the ONNX Runtime library: `ORT_DYLIB_PATH` if set, then `extra` (the app's resource
 /// folder), next to the executable, and the project's `.deps/onnxruntime/`.
 pub fn find_onnxruntime(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = env_path("ORT_DYLIB_PATH") {
+        return Ok(p);
     }
     let mut dirs: Vec<PathBuf> = extra.to_vec();
     dirs.extend(exe_dirs());
@@ -42,47 +63,28 @@ pub fn find_onnxruntime(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
     if let Ok(cwd) = std::env::current_dir() {
         dirs.push(cwd.join(PROJECT_ORT_DIR));
     }
-    for dir in &dirs {
-        for name in LIB_NAMES {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Ok(candidate.canonicalize().unwrap_or(candidate));
-            }
-        }
-    }
-    Err(PortraitError::RuntimeNotFound {
-        searched: dirs
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+    search(&dirs, |dir| {
+        LIB_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
     })
+    .map_err(|searched| PortraitError::RuntimeNotFound { searched })
 }
 
 /// Finds the folder holding the five `.onnx` models: `POPBOOTH_MODELS_DIR` if set, then
 /// `extra`, `models/` next to the executable, and the project's `models/`.
 pub fn find_models_dir(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
-    if let Some(p) = std::env::var_os("POPBOOTH_MODELS_DIR").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = env_path("POPBOOTH_MODELS_DIR") {
+        return Ok(p);
     }
     let mut dirs: Vec<PathBuf> = extra.iter().map(|d| d.join("models")).collect();
     dirs.extend(exe_dirs().into_iter().map(|d| d.join("models")));
     dirs.push(workspace_root().join("models"));
-    for dir in &dirs {
-        if crate::ModelKind::ALL
+    search(&dirs, |dir| {
+        let complete = crate::ModelKind::ALL
             .iter()
-            .all(|m| dir.join(m.file_name()).is_file())
-        {
-            return Ok(dir.canonicalize().unwrap_or_else(|_| dir.clone()));
-        }
-    }
-    Err(PortraitError::ModelsNotFound {
-        searched: dirs
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+            .all(|m| dir.join(m.file_name()).is_file());
+        complete.then(|| dir.to_path_buf())
     })
+    .map_err(|searched| PortraitError::ModelsNotFound { searched })
 }
 
 /// The loaded ONNX Runtime: one environment per process, shared by every session.

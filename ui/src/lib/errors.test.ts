@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeError, isAppError } from "./errors";
+import { call, describeError, isAppError } from "./errors";
 
 describe("describeError", () => {
   it("uses the message of an error returned by a command", () => {
@@ -19,5 +19,13 @@ describe("describeError", () => {
       expect(text.length).toBeGreaterThan(20);
       expect(text).not.toMatch(/undefined|object Object/);
     }
+  });
+});
+
+describe("call", () => {
+  it("returns the data of an ok result and throws the error of a failed one", async () => {
+    await expect(call(Promise.resolve({ status: "ok" as const, data: 7 }))).resolves.toBe(7);
+    const error = { kind: "corrupt", message: "the event database is damaged" };
+    await expect(call(Promise.resolve({ status: "error" as const, error }))).rejects.toEqual(error);
   });
 });

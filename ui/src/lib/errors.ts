@@ -1,5 +1,15 @@
 import type { AppError } from "../bindings";
 
+/** What every generated command returns. */
+export type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+/** The command's data, or its `AppError` thrown: lets callers use one try/catch. */
+export async function call<T>(result: Promise<CommandResult<T>>): Promise<T> {
+  const r = await result;
+  if (r.status === "ok") return r.data;
+  throw r.error;
+}
+
 /** A readable sentence for anything a command threw or returned as an error. */
 export function describeError(e: unknown): string {
   if (isAppError(e)) return capitalise(e.message);
