@@ -51,7 +51,7 @@ fn display() -> TestResult<(String, Option<Guard>)> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start Xvfb ({e}); run ./scripts/setup --test"))?;
+        .map_err(|e| format!("cannot start Xvfb ({e}); run ./scripts/setup"))?;
     let stdout = child.stdout.take().ok_or("no Xvfb stdout")?;
     let guard = Guard(child);
     let mut line = String::new();
@@ -73,7 +73,7 @@ fn tauri_driver() -> TestResult<PathBuf> {
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .map(|d| d.join("tauri-driver"))
         .find(|p| p.is_file())
-        .ok_or_else(|| "tauri-driver not found; run ./scripts/setup --test".into())
+        .ok_or_else(|| "tauri-driver not found; run ./scripts/setup".into())
 }
 
 async fn wait_for_port(port: u16, timeout: Duration) -> TestResult {
@@ -107,9 +107,7 @@ fn screenshot(display: &str, path: &Path) -> TestResult<Vec<u8>> {
         .args(["-frames:v", "1", "-y"])
         .arg(path)
         .status()
-        .map_err(|e| {
-            format!("cannot run ffmpeg for the screenshot ({e}); run ./scripts/setup --test")
-        })?;
+        .map_err(|e| format!("cannot run ffmpeg for the screenshot ({e}); run ./scripts/setup"))?;
     if !status.success() {
         return Err(format!("ffmpeg x11grab failed: {status}").into());
     }
@@ -174,6 +172,85 @@ fn share_of_colour(png: &[u8], rgb: [u8; 3]) -> TestResult<(f64, (u32, u32))> {
     ))
 }
 
+/// The app under WebDriver on its own display, with its config, data and logs in `home`.
+/// Everything it started ends when it drops.
+struct Session {
+    client: fantoccini::Client,
+    display: String,
+    _driver: Guard,
+    _xvfb: Option<Guard>,
+}
+
+impl Session {
+    async fn start(home: &Path, args: &[&str]) -> TestResult<Session> {
+        let (display, xvfb) = display()?;
+        let (port, native_port) = (free_port()?, free_port()?);
+        let driver = Guard(
+            Command::new(tauri_driver()?)
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("DISPLAY", &display)
+                .env("HOME", home)
+                .env("XDG_CONFIG_HOME", home.join(".config"))
+                .env("XDG_DATA_HOME", home.join(".local/share"))
+                .env("XDG_CACHE_HOME", home.join(".cache"))
+                .env("LIBGL_ALWAYS_SOFTWARE", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start tauri-driver: {e}"))?,
+        );
+        wait_for_port(port, Duration::from_secs(20)).await?;
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_popbooth-app"), "args": args }),
+        );
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps);
+        let client = builder.connect(&format!("http://127.0.0.1:{port}")).await?;
+        Ok(Session {
+            client,
+            display,
+            _driver: driver,
+            _xvfb: xvfb,
+        })
+    }
+
+    /// Ends the WebDriver session (the app quits).
+    async fn end(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_launch_opens_the_same_demo_event_every_time() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let demo = home.join(".local/share/app.popbooth.studio/Demo Event");
+
+    let mut uuids = Vec::new();
+    for _ in 0..2 {
+        let s = Session::start(&home, &["--demo"]).await?;
+        let shown = text_when(&s.client, "#event-name", |t| t == "Demo Event").await;
+        s.end().await;
+        shown?;
+        let event = popbooth_store::Event::open(&demo).await?;
+        uuids.push(event.info().uuid.clone());
+        event.close().await;
+    }
+    assert_eq!(
+        uuids[0], uuids[1],
+        "the second launch made a new demo event"
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_an_event_in_the_real_window() -> TestResult {
     let out_dir = workspace().join("test-output");
@@ -186,38 +263,8 @@ async fn create_an_event_in_the_real_window() -> TestResult {
     std::fs::write(busy.join("someone-elses.txt"), "keep me")?;
     let event_dir = tmp.path().join("events").join("E2E Fair");
 
-    let (display, _xvfb) = display()?;
-    let (port, native_port) = (free_port()?, free_port()?);
-    let _driver = Guard(
-        Command::new(tauri_driver()?)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("DISPLAY", &display)
-            // The app's config (recent list), data and logs go to a throw-away home.
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start tauri-driver: {e}"))?,
-    );
-    wait_for_port(port, Duration::from_secs(20)).await?;
-
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": env!("CARGO_BIN_EXE_popbooth-app") }),
-    );
-    let mut builder = ClientBuilder::native();
-    builder.capabilities(caps);
-    let c = builder.connect(&format!("http://127.0.0.1:{port}")).await?;
+    let session = Session::start(&home, &[]).await?;
+    let (c, display) = (&session.client, session.display.clone());
     let wait = Duration::from_secs(30);
 
     let result = async {
@@ -232,7 +279,7 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         folder.clear().await?;
         folder.send_keys(&busy.to_string_lossy()).await?;
         c.find(Locator::Css("#create-event")).await?.click().await?;
-        let error = text_when(&c, "#error", |t| !t.is_empty()).await?;
+        let error = text_when(c, "#error", |t| !t.is_empty()).await?;
         assert!(error.contains("is not empty"), "error shown: {error:?}");
         screenshot(&display, &out_dir.join("window-picker-error.png"))?;
 
@@ -244,14 +291,14 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         c.find(Locator::Css("#create-event")).await?.click().await?;
 
         // The shell opens on the Booth section, with the event's name in the sidebar.
-        text_when(&c, "#event-name", |t| t == "E2E Fair").await?;
-        text_when(&c, "#section h1", |t| t == "Booth").await?;
-        text_when(&c, "#section .coming", |t| t.contains("test camera")).await?;
+        text_when(c, "#event-name", |t| t == "E2E Fair").await?;
+        text_when(c, "#section h1", |t| t == "Booth").await?;
+        text_when(c, "#section .coming", |t| t.contains("test camera")).await?;
         for id in ["booth", "edit", "sell", "deliver", "dashboard", "settings"] {
             c.find(Locator::Css(&format!("#nav-{id}"))).await?;
         }
         // The camera check shows a real frame of the test camera (FFmpeg's testsrc2).
-        text_when(&c, "#camera-source", |t| {
+        text_when(c, "#camera-source", |t| {
             t.starts_with("Built-in test camera, 1280×720")
         })
         .await?;
@@ -278,13 +325,13 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         // Settings shows where the event lives; closing it goes back to the picker, which now
         // lists it as recent.
         c.find(Locator::Css("#nav-settings")).await?.click().await?;
-        text_when(&c, "#settings-event-path", |t| t.ends_with("E2E Fair")).await?;
+        text_when(c, "#settings-event-path", |t| t.ends_with("E2E Fair")).await?;
         c.find(Locator::Css("#close-event")).await?.click().await?;
-        text_when(&c, "#recent-events", |t| t.contains("E2E Fair")).await?;
+        text_when(c, "#recent-events", |t| t.contains("E2E Fair")).await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     }
     .await;
-    let _ = c.close().await;
+    session.end().await;
     result?;
 
     // What the window did is on disk: a real event, and the refused folder untouched.
