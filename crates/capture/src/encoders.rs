@@ -99,5 +99,9 @@ fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: i32) -> Resul
             enc.set_format(format);
         }
     }
-    enc.open_as(codec).map(drop).map_err(|e| e.to_string())
+    let mut options = ffmpeg_next::Dictionary::new();
+    crate::encode::quiet_options(codec.name(), &mut options);
+    enc.open_as_with(codec, options)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }

@@ -27,6 +27,16 @@ pub enum CaptureError {
         error: ffmpeg_next::Error,
     },
 
+    #[error("the encoder {name} failed: {error}")]
+    Encoder {
+        name: String,
+        #[source]
+        error: ffmpeg_next::Error,
+    },
+
+    #[error("{tool} failed: {reason}")]
+    Tool { tool: String, reason: String },
+
     #[error("could not encode the picture: {0}")]
     Encode(String),
 

@@ -6,14 +6,17 @@
 //! this machine. Live view, stills, the hot folder and recording grow here with the capture
 //! issue. This crate never prints and knows nothing of the GUI.
 
+pub mod bench;
+mod encode;
 mod encoders;
 mod error;
 mod ffi;
 mod source;
 
+pub use encode::{EncoderSettings, VideoEncoder};
 pub use encoders::{EncoderReport, VideoCodec, probe_encoders};
 pub use error::CaptureError;
-pub use source::{RgbFrame, TestCamera, grab_frame, video_devices};
+pub use source::{LavfiSource, RgbFrame, TestCamera, grab_frame, video_devices};
 
 use std::sync::OnceLock;
 

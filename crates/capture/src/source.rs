@@ -121,60 +121,106 @@ pub fn video_devices() -> Vec<String> {
     found
 }
 
-/// Opens the test camera, decodes its first frame and converts it to RGB at full size.
-pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
-    crate::init()?;
-    camera.validate()?;
-    let lavfi =
-        ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
-    let name = camera.graph();
-    let mut input = ffmpeg_next::format::open(&name, &lavfi)
-        .map_err(|error| CaptureError::Open {
-            source_name: name.clone(),
-            error,
-        })?
-        .input();
-    let (index, params) = {
-        let stream = input
-            .streams()
-            .best(media::Type::Video)
-            .ok_or_else(|| CaptureError::NoVideo(name.clone()))?;
-        (stream.index(), stream.parameters())
-    };
-    let decode_err = |error| CaptureError::Decode {
-        source_name: name.clone(),
-        error,
-    };
-    let mut decoder = ffmpeg_next::codec::context::Context::from_parameters(params)
-        .and_then(|c| c.decoder().video())
-        .map_err(decode_err)?;
-    let mut decoded = frame::Video::empty();
-    let mut packet = ffmpeg_next::Packet::empty();
-    loop {
-        match packet.read(&mut input) {
-            Ok(()) => {}
-            Err(ffmpeg_next::Error::Eof) => {
-                return Err(CaptureError::NoFrame {
-                    source_name: name.clone(),
-                });
+/// A `lavfi` filter graph opened as an input (the test camera is one) that yields decoded
+/// frames in the source's own pixel format.
+pub struct LavfiSource {
+    name: String,
+    input: ffmpeg_next::format::context::Input,
+    index: usize,
+    decoder: ffmpeg_next::decoder::Video,
+    packet: ffmpeg_next::Packet,
+}
+
+impl std::fmt::Debug for LavfiSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LavfiSource")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl LavfiSource {
+    /// Opens the test camera.
+    pub fn test_camera(camera: &TestCamera) -> Result<LavfiSource, CaptureError> {
+        camera.validate()?;
+        Self::open(&camera.graph())
+    }
+
+    /// Opens any lavfi graph, e.g. `testsrc2=size=1920x1080:rate=30`.
+    pub fn open(graph: &str) -> Result<LavfiSource, CaptureError> {
+        crate::init()?;
+        let lavfi =
+            ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
+        let name = graph.to_owned();
+        let input = ffmpeg_next::format::open(&name, &lavfi)
+            .map_err(|error| CaptureError::Open {
+                source_name: name.clone(),
+                error,
+            })?
+            .input();
+        let (index, params) = {
+            let stream = input
+                .streams()
+                .best(media::Type::Video)
+                .ok_or_else(|| CaptureError::NoVideo(name.clone()))?;
+            (stream.index(), stream.parameters())
+        };
+        let decoder = ffmpeg_next::codec::context::Context::from_parameters(params)
+            .and_then(|c| c.decoder().video())
+            .map_err(|error| CaptureError::Decode {
+                source_name: name.clone(),
+                error,
+            })?;
+        Ok(LavfiSource {
+            name,
+            input,
+            index,
+            decoder,
+            packet: ffmpeg_next::Packet::empty(),
+        })
+    }
+
+    /// Decodes the next frame into `frame`. `Ok(false)` at the end of the source.
+    pub fn next_frame(&mut self, frame: &mut frame::Video) -> Result<bool, CaptureError> {
+        loop {
+            match self.packet.read(&mut self.input) {
+                Ok(()) => {}
+                Err(ffmpeg_next::Error::Eof) => return Ok(false),
+                Err(e) => return Err(self.decode_err(e)),
             }
-            Err(e) => return Err(decode_err(e)),
-        }
-        if packet.stream() != index {
-            continue;
-        }
-        decoder.send_packet(&packet).map_err(decode_err)?;
-        match decoder.receive_frame(&mut decoded) {
-            Ok(()) => break,
-            Err(ffmpeg_next::Error::Other { errno })
-                if errno == ffmpeg_next::util::error::EAGAIN =>
-            {
+            if self.packet.stream() != self.index {
                 continue;
             }
-            Err(e) => return Err(decode_err(e)),
+            self.decoder
+                .send_packet(&self.packet)
+                .map_err(|e| self.decode_err(e))?;
+            match self.decoder.receive_frame(frame) {
+                Ok(()) => return Ok(true),
+                Err(ffmpeg_next::Error::Other { errno })
+                    if errno == ffmpeg_next::util::error::EAGAIN => {}
+                Err(e) => return Err(self.decode_err(e)),
+            }
         }
     }
-    to_rgb(&decoded).map_err(decode_err)
+
+    fn decode_err(&self, error: ffmpeg_next::Error) -> CaptureError {
+        CaptureError::Decode {
+            source_name: self.name.clone(),
+            error,
+        }
+    }
+}
+
+/// Opens the test camera, decodes its first frame and converts it to RGB at full size.
+pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
+    let mut source = LavfiSource::test_camera(camera)?;
+    let mut decoded = frame::Video::empty();
+    if !source.next_frame(&mut decoded)? {
+        return Err(CaptureError::NoFrame {
+            source_name: camera.graph(),
+        });
+    }
+    to_rgb(&decoded).map_err(|e| source.decode_err(e))
 }
 
 fn to_rgb(decoded: &frame::Video) -> Result<RgbFrame, ffmpeg_next::Error> {

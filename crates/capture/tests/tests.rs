@@ -110,3 +110,97 @@ fn libx264_is_found_and_opens() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// Frames through the encoder and back through FFmpeg's H.264 decoder are the same picture.
+#[test]
+fn encoded_frames_decode_back_to_the_source_picture() -> Result<(), Box<dyn std::error::Error>> {
+    use ffmpeg_next::{codec, frame};
+    use popbooth_capture::{EncoderSettings, LavfiSource, VideoEncoder};
+
+    let (w, h) = (320u32, 240u32);
+    let mut source = LavfiSource::open(&format!("testsrc2=size={w}x{h}:rate=30"))?;
+    let mut encoder = VideoEncoder::open(&EncoderSettings {
+        encoder: "libx264".into(),
+        width: w,
+        height: h,
+        fps: 30,
+        preset: Some("veryfast".into()),
+    })?;
+    let mut originals = Vec::new();
+    let mut packets: Vec<Vec<u8>> = Vec::new();
+    let mut keep = |p: &ffmpeg_next::Packet| packets.push(p.data().unwrap_or_default().to_vec());
+    for _ in 0..10 {
+        let mut f = frame::Video::empty();
+        assert!(source.next_frame(&mut f)?);
+        let mut luma = f.data(0).to_vec();
+        luma.truncate(f.stride(0) * h as usize);
+        originals.push(luma);
+        encoder.encode(&mut f, &mut keep)?;
+    }
+    encoder.finish(&mut keep)?;
+    assert!(!packets.is_empty());
+
+    let mut decoder = codec::context::Context::new_with_codec(
+        ffmpeg_next::decoder::find(codec::Id::H264).ok_or("no H.264 decoder")?,
+    )
+    .decoder()
+    .video()?;
+    let mut decoded = Vec::new();
+    let mut out = frame::Video::empty();
+    for data in &packets {
+        decoder.send_packet(&ffmpeg_next::Packet::copy(data))?;
+        while decoder.receive_frame(&mut out).is_ok() {
+            decoded.push((out.data(0).to_vec(), out.stride(0)));
+        }
+    }
+    decoder.send_eof()?;
+    while decoder.receive_frame(&mut out).is_ok() {
+        decoded.push((out.data(0).to_vec(), out.stride(0)));
+    }
+    assert_eq!(decoded.len(), 10, "every frame comes back");
+    // Luma of the first frame: mean absolute difference of a few levels at most (lossy but
+    // the same picture; an all-green or black frame would differ by tens).
+    let (y, stride) = &decoded[0];
+    let src = &originals[0];
+    let src_stride = src.len() / h as usize;
+    let mut diff = 0u64;
+    for row in 0..h as usize {
+        for col in 0..w as usize {
+            diff += u64::from(y[row * stride + col].abs_diff(src[row * src_stride + col]));
+        }
+    }
+    let mean = diff as f64 / f64::from(w * h);
+    assert!(mean < 3.0, "mean luma difference {mean}");
+    Ok(())
+}
+
+#[test]
+fn the_encode_benchmark_does_the_same_work_in_process_and_in_the_ffmpeg_tool()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_capture::bench::{EncodeJob, encode_in_process, encode_with_ffmpeg_tool};
+    let job = EncodeJob {
+        frames: 30,
+        width: 320,
+        height: 240,
+        ..EncodeJob::default()
+    };
+    let mut seen = 0;
+    let ours = encode_in_process(&job, |done| seen = done)?;
+    let tool = encode_with_ffmpeg_tool(&job, std::path::Path::new("ffmpeg"))?;
+    assert_eq!((ours.frames, seen, tool.frames), (30, 30, 30));
+    assert!(ours.fps() > 0.0 && tool.fps() > 0.0);
+    // Same encoder, same settings: the two H.264 streams are within 1% in size.
+    let (a, b) = (ours.bytes as f64, tool.bytes as f64);
+    assert!(
+        (a - b).abs() / b < 0.01,
+        "in-process {a} bytes, tool {b} bytes"
+    );
+    // A missing tool is a clear error, not a panic.
+    let err = encode_with_ffmpeg_tool(&job, std::path::Path::new("/nonexistent/ffmpeg")).err();
+    assert!(
+        err.map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("cannot start")
+    );
+    Ok(())
+}

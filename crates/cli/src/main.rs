@@ -2,6 +2,8 @@
 //! the crates themselves never print or exit. `--json` output is a stable interface,
 //! documented in docs/cli-json.md.
 
+mod bench;
+mod capture;
 mod doctor;
 mod event;
 
@@ -35,6 +37,45 @@ enum Command {
     /// Creates or inspects an event folder
     #[command(subcommand)]
     Event(EventCommand),
+    /// Cameras and stills
+    #[command(subcommand)]
+    Capture(CaptureCommand),
+    /// Benchmarks against their anchors; each ends with the line `ratio: R` (higher is better)
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CaptureCommand {
+    /// Lists the cameras: the system's video devices and the built-in test camera
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes one still from the test camera and writes it to OUT (.jpg or .png)
+    Still {
+        #[arg(long)]
+        out: PathBuf,
+        /// Picture size, e.g. 1920x1080
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Encodes 1920x1080 testsrc2 with libx264 (preset veryfast) in-process and with the
+    /// `ffmpeg` tool in the same run; ratio = our frame rate over the tool's
+    Encode {
+        #[arg(long, default_value_t = 300)]
+        frames: u32,
+        /// Runs of each side, alternating; the best of each counts
+        #[arg(long, default_value_t = 1)]
+        runs: u32,
+        /// The ffmpeg tool to compare with
+        #[arg(long, default_value = "ffmpeg")]
+        ffmpeg: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +115,13 @@ fn main() -> ExitCode {
                 event::create(&dir, &name, json).await
             }
             Command::Event(EventCommand::Info { dir, json }) => event::info(&dir, json).await,
+            Command::Capture(CaptureCommand::Devices { json }) => capture::devices(json),
+            Command::Capture(CaptureCommand::Still { out, size }) => capture::still(&out, &size),
+            Command::Bench(BenchCommand::Encode {
+                frames,
+                runs,
+                ffmpeg,
+            }) => bench::encode(frames, runs, &ffmpeg),
         }
     });
     match result {

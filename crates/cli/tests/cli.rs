@@ -216,3 +216,42 @@ fn doctor_fails_with_a_fix_when_the_models_are_missing() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn capture_still_writes_the_test_camera_picture() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("still.png");
+    let run = popbooth()
+        .args(["capture", "still", "--size", "640x360", "--out"])
+        .arg(&out)
+        .output()?;
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let img = image::open(&out)?.to_rgb8();
+    assert_eq!(img.dimensions(), (640, 360));
+    let colours: std::collections::HashSet<_> = img.pixels().map(|p| p.0.map(|c| c >> 5)).collect();
+    assert!(colours.len() > 20, "only {} colours", colours.len());
+
+    let bad = popbooth()
+        .args(["capture", "still", "--size", "640by360", "--out"])
+        .arg(tmp.path().join("x.png"))
+        .output()?;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not WIDTHxHEIGHT"));
+    assert!(!tmp.path().join("x.png").exists());
+    Ok(())
+}
+
+#[test]
+fn capture_devices_json_lists_the_test_camera() -> TestResult {
+    let run = popbooth().args(["capture", "devices", "--json"]).output()?;
+    assert!(run.status.success());
+    let v: Value = serde_json::from_slice(&run.stdout)?;
+    assert!(v["devices"].is_array());
+    assert_eq!(v["test_camera"]["graph"], "testsrc2=size=1280x720:rate=30");
+    assert_eq!(v["test_camera"]["width"], 1280);
+    Ok(())
+}

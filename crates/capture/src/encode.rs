@@ -1,0 +1,127 @@
+//! Encoding decoded frames with one FFmpeg video encoder.
+
+use ffmpeg_next::{Dictionary, Packet, Rational, codec, format::Pixel, frame, picture};
+
+use crate::CaptureError;
+
+/// What to open: the encoder by FFmpeg name and the stream it will get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncoderSettings {
+    /// e.g. `libx264`, `h264_nvenc`.
+    pub encoder: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The encoder's speed preset (`veryfast`, ...), when it has one.
+    pub preset: Option<String>,
+}
+
+/// An open encoder. Frames go in with [`VideoEncoder::encode`]; packets come out through the
+/// callback, in decoding order.
+pub struct VideoEncoder {
+    name: String,
+    encoder: ffmpeg_next::encoder::Video,
+    packet: Packet,
+    next_pts: i64,
+}
+
+impl std::fmt::Debug for VideoEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoEncoder")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl VideoEncoder {
+    /// Opens a system-memory encoder for YUV 4:2:0 frames, threads chosen by the encoder
+    /// (as the `ffmpeg` tool does).
+    pub fn open(settings: &EncoderSettings) -> Result<VideoEncoder, CaptureError> {
+        crate::init()?;
+        let err = |error| CaptureError::Encoder {
+            name: settings.encoder.clone(),
+            error,
+        };
+        let codec = ffmpeg_next::encoder::find_by_name(&settings.encoder)
+            .ok_or(ffmpeg_next::Error::EncoderNotFound)
+            .map_err(err)?;
+        let mut ctx = codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(err)?;
+        ctx.set_width(settings.width);
+        ctx.set_height(settings.height);
+        ctx.set_format(Pixel::YUV420P);
+        let fps = i32::try_from(settings.fps).unwrap_or(30).max(1);
+        ctx.set_time_base(Rational::new(1, fps));
+        ctx.set_frame_rate(Some(Rational::new(fps, 1)));
+        ctx.set_threading(codec::threading::Config {
+            kind: codec::threading::Type::Frame,
+            count: 0,
+            ..Default::default()
+        });
+        let mut options = Dictionary::new();
+        if let Some(preset) = &settings.preset {
+            options.set("preset", preset);
+        }
+        quiet_options(&settings.encoder, &mut options);
+        let encoder = ctx.open_as_with(codec, options).map_err(err)?;
+        Ok(VideoEncoder {
+            name: settings.encoder.clone(),
+            encoder,
+            packet: Packet::empty(),
+            next_pts: 0,
+        })
+    }
+
+    /// Encodes `frame` (YUV 4:2:0 at the opened size), stamping it with the next timestamp.
+    /// Its picture type is cleared so that the encoder picks key frames itself (decoders
+    /// mark every raw frame as a key frame, which would force an all-intra stream).
+    pub fn encode(
+        &mut self,
+        frame: &mut frame::Video,
+        on_packet: &mut impl FnMut(&Packet),
+    ) -> Result<(), CaptureError> {
+        frame.set_pts(Some(self.next_pts));
+        frame.set_kind(picture::Type::None);
+        self.next_pts += 1;
+        self.encoder.send_frame(frame).map_err(|e| self.err(e))?;
+        self.drain(on_packet)
+    }
+
+    /// Flushes the encoder: the last packets come out through `on_packet`.
+    pub fn finish(&mut self, on_packet: &mut impl FnMut(&Packet)) -> Result<(), CaptureError> {
+        self.encoder.send_eof().map_err(|e| self.err(e))?;
+        self.drain(on_packet)
+    }
+
+    fn drain(&mut self, on_packet: &mut impl FnMut(&Packet)) -> Result<(), CaptureError> {
+        loop {
+            match self.encoder.receive_packet(&mut self.packet) {
+                Ok(()) => on_packet(&self.packet),
+                Err(ffmpeg_next::Error::Other { errno })
+                    if errno == ffmpeg_next::util::error::EAGAIN =>
+                {
+                    return Ok(());
+                }
+                Err(ffmpeg_next::Error::Eof) => return Ok(()),
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+    }
+
+    fn err(&self, error: ffmpeg_next::Error) -> CaptureError {
+        CaptureError::Encoder {
+            name: self.name.clone(),
+            error,
+        }
+    }
+}
+
+/// Options that keep chatty encoder libraries from printing to the terminal themselves
+/// (x265 writes its banner to stderr, past FFmpeg's log level).
+pub(crate) fn quiet_options(encoder: &str, options: &mut Dictionary) {
+    if encoder == "libx265" {
+        options.set("x265-params", "log-level=error");
+    }
+}
