@@ -68,11 +68,8 @@ pub fn encode_in_process(
 ) -> Result<Throughput, CaptureError> {
     let started = Instant::now();
     let mut encoder = VideoEncoder::open(&EncoderSettings {
-        encoder: job.encoder.clone(),
-        width: job.width,
-        height: job.height,
-        fps: job.fps,
         preset: Some(job.preset.clone()),
+        ..EncoderSettings::new(&job.encoder, job.width, job.height, job.fps)
     })?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<frame::Video>(4);
     let (graph, frames) = (job.graph(), job.frames);
@@ -93,7 +90,7 @@ pub fn encode_in_process(
             reason: format!("cannot start the source thread: {e}"),
         })?;
     let mut bytes = 0u64;
-    let mut count = |p: &ffmpeg_next::Packet| bytes += p.size() as u64;
+    let mut count = |p: &mut ffmpeg_next::Packet| bytes += p.size() as u64;
     let mut done = 0;
     let mut result = Ok(());
     for mut frame in rx.iter() {

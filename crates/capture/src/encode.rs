@@ -14,6 +14,25 @@ pub struct EncoderSettings {
     pub fps: u32,
     /// The encoder's speed preset (`veryfast`, ...), when it has one.
     pub preset: Option<String>,
+    /// Frames between key frames (None: the encoder's default).
+    pub gop: Option<u32>,
+    /// Put codec headers in the stream parameters (MP4 needs this) instead of in-band.
+    pub global_header: bool,
+}
+
+impl EncoderSettings {
+    /// `encoder` at `width`x`height` and `fps`, everything else default.
+    pub fn new(encoder: &str, width: u32, height: u32, fps: u32) -> Self {
+        EncoderSettings {
+            encoder: encoder.into(),
+            width,
+            height,
+            fps,
+            preset: None,
+            gop: None,
+            global_header: false,
+        }
+    }
 }
 
 /// An open encoder. Frames go in with [`VideoEncoder::encode`]; packets come out through the
@@ -23,6 +42,7 @@ pub struct VideoEncoder {
     encoder: ffmpeg_next::encoder::Video,
     packet: Packet,
     next_pts: i64,
+    time_base: Rational,
 }
 
 impl std::fmt::Debug for VideoEncoder {
@@ -55,6 +75,12 @@ impl VideoEncoder {
         let fps = i32::try_from(settings.fps).unwrap_or(30).max(1);
         ctx.set_time_base(Rational::new(1, fps));
         ctx.set_frame_rate(Some(Rational::new(fps, 1)));
+        if let Some(gop) = settings.gop {
+            ctx.set_gop(gop);
+        }
+        if settings.global_header {
+            ctx.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
         ctx.set_threading(codec::threading::Config {
             kind: codec::threading::Type::Frame,
             count: 0,
@@ -71,6 +97,7 @@ impl VideoEncoder {
             encoder,
             packet: Packet::empty(),
             next_pts: 0,
+            time_base: Rational::new(1, fps),
         })
     }
 
@@ -80,7 +107,7 @@ impl VideoEncoder {
     pub fn encode(
         &mut self,
         frame: &mut frame::Video,
-        on_packet: &mut impl FnMut(&Packet),
+        on_packet: &mut impl FnMut(&mut Packet),
     ) -> Result<(), CaptureError> {
         frame.set_pts(Some(self.next_pts));
         frame.set_kind(picture::Type::None);
@@ -90,15 +117,15 @@ impl VideoEncoder {
     }
 
     /// Flushes the encoder: the last packets come out through `on_packet`.
-    pub fn finish(&mut self, on_packet: &mut impl FnMut(&Packet)) -> Result<(), CaptureError> {
+    pub fn finish(&mut self, on_packet: &mut impl FnMut(&mut Packet)) -> Result<(), CaptureError> {
         self.encoder.send_eof().map_err(|e| self.err(e))?;
         self.drain(on_packet)
     }
 
-    fn drain(&mut self, on_packet: &mut impl FnMut(&Packet)) -> Result<(), CaptureError> {
+    fn drain(&mut self, on_packet: &mut impl FnMut(&mut Packet)) -> Result<(), CaptureError> {
         loop {
             match self.encoder.receive_packet(&mut self.packet) {
-                Ok(()) => on_packet(&self.packet),
+                Ok(()) => on_packet(&mut self.packet),
                 Err(ffmpeg_next::Error::Other { errno })
                     if errno == ffmpeg_next::util::error::EAGAIN =>
                 {
@@ -108,6 +135,16 @@ impl VideoEncoder {
                 Err(e) => return Err(self.err(e)),
             }
         }
+    }
+
+    /// The opened codec context (for a muxer's stream parameters and time base).
+    pub fn context(&self) -> &ffmpeg_next::encoder::Video {
+        &self.encoder
+    }
+
+    /// The encoder's time base: packet timestamps count in it.
+    pub fn time_base(&self) -> Rational {
+        self.time_base
     }
 
     fn err(&self, error: ffmpeg_next::Error) -> CaptureError {

@@ -105,3 +105,68 @@ fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: i32) -> Resul
         .map(drop)
         .map_err(|e| e.to_string())
 }
+
+/// H.264 encoders in this platform's order of preference, ending in software. VAAPI and QSV
+/// are left out of recording until frames are uploaded to their surfaces (they take hardware
+/// frames only); `probe_encoders` still checks them.
+pub fn h264_preference() -> &'static [&'static str] {
+    if cfg!(target_os = "macos") {
+        &["h264_videotoolbox", "libx264"]
+    } else if cfg!(target_os = "windows") {
+        &["h264_nvenc", "h264_amf", "h264_mf", "libx264"]
+    } else {
+        &["h264_nvenc", "libx264"]
+    }
+}
+
+/// The first H.264 encoder of [`h264_preference`] that opens for this size and rate.
+pub fn choose_h264(width: u32, height: u32, fps: u32) -> Result<String, crate::CaptureError> {
+    crate::init()?;
+    let mut last_error = String::from("no H.264 encoder in this FFmpeg build");
+    for name in h264_preference() {
+        let Some(entry) = ffi::encoders_of(Id::H264)
+            .into_iter()
+            .find(|e| e.codec.name() == *name)
+        else {
+            continue;
+        };
+        match try_open(&entry, width, height, i32::try_from(fps).unwrap_or(30)) {
+            Ok(()) => {
+                tracing::info!(encoder = name, "chose H.264 encoder");
+                return Ok((*name).to_owned());
+            }
+            Err(e) => {
+                tracing::info!(encoder = name, error = %e, "encoder does not open");
+                last_error = format!("{name}: {e}");
+            }
+        }
+    }
+    Err(crate::CaptureError::NoEncoder(last_error))
+}
+
+/// The slowest (best-looking) libx264 preset that still encodes `width`x`height` at least
+/// 1.3 times faster than `fps` on this machine, measured on a short test encode. Falls back
+/// to `ultrafast`.
+pub fn software_preset(
+    width: u32,
+    height: u32,
+    fps: u32,
+) -> Result<&'static str, crate::CaptureError> {
+    const PRESETS: [&str; 4] = ["faster", "veryfast", "superfast", "ultrafast"];
+    let job = |preset: &str| crate::bench::EncodeJob {
+        frames: fps.clamp(10, 30),
+        width,
+        height,
+        fps,
+        encoder: "libx264".into(),
+        preset: preset.into(),
+    };
+    for preset in PRESETS {
+        let t = crate::bench::encode_in_process(&job(preset), |_| {})?;
+        tracing::info!(preset, fps = t.fps(), "libx264 preset speed");
+        if t.fps() >= f64::from(fps) * 1.3 {
+            return Ok(preset);
+        }
+    }
+    Ok("ultrafast")
+}

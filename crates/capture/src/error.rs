@@ -34,6 +34,16 @@ pub enum CaptureError {
         error: ffmpeg_next::Error,
     },
 
+    #[error("could not write {}: {error}", path.display())]
+    Output {
+        path: std::path::PathBuf,
+        #[source]
+        error: ffmpeg_next::Error,
+    },
+
+    #[error("no video encoder works here: {0}")]
+    NoEncoder(String),
+
     #[error("{tool} failed: {reason}")]
     Tool { tool: String, reason: String },
 

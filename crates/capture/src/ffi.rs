@@ -46,6 +46,21 @@ const HARDWARE_WRAPPERS: &[&str] = &[
     "v4l2m2m",
 ];
 
+/// `av_write_trailer`, where any value >= 0 is success: the MP4 muxer in fragmented mode
+/// returns a positive byte count, which `ffmpeg-next`'s `write_trailer` takes for an error.
+pub(crate) fn write_trailer(
+    output: &mut ffmpeg_next::format::context::Output,
+) -> Result<(), ffmpeg_next::Error> {
+    // SAFETY: the context is open and its header was written (the caller's order); FFmpeg
+    // only writes through the pointer.
+    let r = unsafe { sys::av_write_trailer(output.as_mut_ptr()) };
+    if r < 0 {
+        Err(ffmpeg_next::Error::from(r))
+    } else {
+        Ok(())
+    }
+}
+
 /// One encoder that this FFmpeg build contains.
 pub(crate) struct CodecEntry {
     pub codec: ffmpeg_next::Codec,

@@ -11,11 +11,15 @@ mod encode;
 mod encoders;
 mod error;
 mod ffi;
+mod record;
 mod source;
 
 pub use encode::{EncoderSettings, VideoEncoder};
-pub use encoders::{EncoderReport, VideoCodec, probe_encoders};
+pub use encoders::{
+    EncoderReport, VideoCodec, choose_h264, h264_preference, probe_encoders, software_preset,
+};
 pub use error::CaptureError;
+pub use record::{RecordEvent, RecordReport, RecordSettings, record};
 pub use source::{LavfiSource, RgbFrame, TestCamera, grab_frame, video_devices};
 
 use std::sync::OnceLock;

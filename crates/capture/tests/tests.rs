@@ -120,15 +120,13 @@ fn encoded_frames_decode_back_to_the_source_picture() -> Result<(), Box<dyn std:
     let (w, h) = (320u32, 240u32);
     let mut source = LavfiSource::open(&format!("testsrc2=size={w}x{h}:rate=30"))?;
     let mut encoder = VideoEncoder::open(&EncoderSettings {
-        encoder: "libx264".into(),
-        width: w,
-        height: h,
-        fps: 30,
         preset: Some("veryfast".into()),
+        ..EncoderSettings::new("libx264", w, h, 30)
     })?;
     let mut originals = Vec::new();
     let mut packets: Vec<Vec<u8>> = Vec::new();
-    let mut keep = |p: &ffmpeg_next::Packet| packets.push(p.data().unwrap_or_default().to_vec());
+    let mut keep =
+        |p: &mut ffmpeg_next::Packet| packets.push(p.data().unwrap_or_default().to_vec());
     for _ in 0..10 {
         let mut f = frame::Video::empty();
         assert!(source.next_frame(&mut f)?);

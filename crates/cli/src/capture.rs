@@ -1,10 +1,90 @@
 //! `popbooth capture ...`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use anyhow::Context;
-use popbooth_capture::{TestCamera, grab_frame, video_devices};
+use indicatif::{ProgressBar, ProgressStyle};
+use popbooth_capture::{
+    RecordEvent, RecordSettings, TestCamera, choose_h264, grab_frame, record as record_to,
+    software_preset, video_devices,
+};
+
+/// `popbooth capture record` arguments.
+#[derive(Debug)]
+pub struct RecordArgs {
+    pub seconds: f64,
+    pub out: PathBuf,
+    pub encoder: String,
+    pub preset: String,
+    pub size: String,
+    pub fps: u32,
+}
+
+/// `popbooth capture record`: prints `recording FILE with ENCODER` once the file exists,
+/// then a progress bar, then what was written.
+pub fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.seconds > 0.0 && args.seconds.is_finite(),
+        "--seconds must be more than 0"
+    );
+    anyhow::ensure!(
+        (1..=120).contains(&args.fps),
+        "--fps must be between 1 and 120"
+    );
+    let (width, height) = parse_size(&args.size)?;
+    let encoder = match args.encoder.as_str() {
+        "auto" => choose_h264(width, height, args.fps)?,
+        name => name.to_owned(),
+    };
+    let preset = match (encoder.as_str(), args.preset.as_str()) {
+        ("libx264", "auto") => Some(software_preset(width, height, args.fps)?.to_owned()),
+        (_, "auto") => None,
+        (_, p) => Some(p.to_owned()),
+    };
+    let settings = RecordSettings {
+        out: args.out.clone(),
+        camera: TestCamera {
+            width,
+            height,
+            fps: args.fps,
+        },
+        encoder: encoder.clone(),
+        preset: preset.clone(),
+        duration: Some(Duration::from_secs_f64(args.seconds)),
+    };
+    let total = (args.seconds * f64::from(args.fps)).round() as u64;
+    let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(
+        "  {bar:30} {pos}/{len} frames, {msg} dropped",
+    )?);
+    bar.set_message("0");
+    let stop = AtomicBool::new(false);
+    let report = record_to(&settings, &stop, |event| match event {
+        // On stdout even when the bar is hidden (not a terminal): scripts wait for it.
+        RecordEvent::Started => bar.suspend(|| {
+            println!(
+                "recording {} with {encoder}{}",
+                args.out.display(),
+                preset
+                    .as_deref()
+                    .map(|p| format!(" (preset {p})"))
+                    .unwrap_or_default()
+            );
+        }),
+        RecordEvent::Progress { frames, dropped } => {
+            bar.set_position(frames + dropped);
+            bar.set_message(dropped.to_string());
+        }
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {} frames ({:.2} s, {} bytes), {} dropped",
+        report.frames, report.seconds, report.bytes, report.dropped
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `popbooth capture devices`: the system's video devices and the built-in test camera.
 pub fn devices(json: bool) -> anyhow::Result<ExitCode> {

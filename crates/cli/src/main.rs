@@ -52,6 +52,23 @@ enum CaptureCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Records the test camera to a fragmented MP4 (playable even if the recording is cut)
+    Record {
+        #[arg(long)]
+        seconds: f64,
+        #[arg(long)]
+        out: PathBuf,
+        /// `auto` picks the first that works: hardware encoders, then libx264
+        #[arg(long, default_value = "auto")]
+        encoder: String,
+        /// libx264 speed preset; `auto` measures which one keeps up in real time
+        #[arg(long, default_value = "auto")]
+        preset: String,
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+        #[arg(long, default_value_t = 30)]
+        fps: u32,
+    },
     /// Takes one still from the test camera and writes it to OUT (.jpg or .png)
     Still {
         #[arg(long)]
@@ -117,6 +134,21 @@ fn main() -> ExitCode {
             Command::Event(EventCommand::Info { dir, json }) => event::info(&dir, json).await,
             Command::Capture(CaptureCommand::Devices { json }) => capture::devices(json),
             Command::Capture(CaptureCommand::Still { out, size }) => capture::still(&out, &size),
+            Command::Capture(CaptureCommand::Record {
+                seconds,
+                out,
+                encoder,
+                preset,
+                size,
+                fps,
+            }) => capture::record(&capture::RecordArgs {
+                seconds,
+                out,
+                encoder,
+                preset,
+                size,
+                fps,
+            }),
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,

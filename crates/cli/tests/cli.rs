@@ -255,3 +255,116 @@ fn capture_devices_json_lists_the_test_camera() -> TestResult {
     assert_eq!(v["test_camera"]["width"], 1280);
     Ok(())
 }
+
+/// `ffprobe`'s duration of `path` (decoding every frame) and the number of frames read.
+fn probe(path: &std::path::Path) -> Result<(f64, u64), Box<dyn std::error::Error>> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "format=duration:stream=nb_read_frames",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout)?;
+    let duration: f64 = v["format"]["duration"]
+        .as_str()
+        .ok_or("no duration")?
+        .parse()?;
+    let frames: u64 = v["streams"][0]["nb_read_frames"]
+        .as_str()
+        .ok_or("no frames")?
+        .parse()?;
+    Ok((duration, frames))
+}
+
+#[test]
+fn capture_record_writes_a_playable_mp4_of_the_asked_length() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("clip.mp4");
+    let run = popbooth()
+        .args([
+            "capture",
+            "record",
+            "--seconds",
+            "2",
+            "--size",
+            "640x360",
+            "--fps",
+            "25",
+        ])
+        .args(["--encoder", "libx264", "--out"])
+        .arg(&out)
+        .output()?;
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout)?;
+    assert!(text.contains("with libx264 (preset "), "{text}");
+    assert!(
+        text.contains("wrote 50 frames") && text.contains(" 0 dropped"),
+        "{text}"
+    );
+    let (duration, frames) = probe(&out)?;
+    assert_eq!(frames, 50);
+    assert!((duration - 2.0).abs() < 0.05, "duration {duration}");
+    Ok(())
+}
+
+/// kill -9 in the middle of a recording: the file still plays, up to its last complete
+/// one-second fragment.
+#[test]
+fn a_recording_killed_mid_write_still_plays_up_to_the_last_fragment() -> TestResult {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("cut.mp4");
+    let mut child = popbooth()
+        .args([
+            "capture",
+            "record",
+            "--seconds",
+            "60",
+            "--size",
+            "640x360",
+            "--fps",
+            "30",
+        ])
+        .args(["--encoder", "libx264", "--preset", "ultrafast", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    assert!(line.starts_with("recording "), "{line}");
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(3300));
+    child.kill()?; // SIGKILL
+    let recorded = started.elapsed().as_secs_f64();
+    child.wait()?;
+
+    let (duration, frames) = probe(&out)?;
+    // Everything up to the last complete fragment (1 s) is there, nothing invented.
+    assert!(
+        duration >= recorded - 1.0 - 0.4 && duration <= recorded + 0.1,
+        "{duration} s playable after {recorded:.2} s of recording"
+    );
+    assert!(frames >= 60, "only {frames} frames decode");
+    assert!(
+        (frames as f64 / 30.0 - duration).abs() < 0.1,
+        "{frames} frames for {duration} s"
+    );
+    Ok(())
+}
