@@ -33,26 +33,52 @@ pub struct EncoderReport {
     pub opens: bool,
     /// Why it did not open (FFmpeg's error text), when it did not.
     pub error: Option<String>,
+    /// True when a short clip it encoded decoded back to the source picture
+    /// ([`crate::self_test`]); drivers exist that open and then emit green or black frames.
+    pub works: bool,
+    /// Why the self-test failed or was not run, when `works` is false.
+    pub check_error: Option<String>,
 }
 
 /// Lists the H.264 and HEVC encoders of this FFmpeg build and tries to open each one for a
 /// 1280x720, 30 fps stream. Hardware encoders that need a device and a frames context
 /// (VAAPI, QSV) get both, so "does not open" means the hardware or driver is missing.
 ///
-/// Opening is not yet proof that an encoder produces good pictures: the capture issue adds a
-/// test encode that is decoded back and checked.
+/// Each one that opens then gets the self-test ([`crate::self_test`]): opening is no proof
+/// that an encoder produces good pictures.
 pub fn probe_encoders() -> Result<Vec<EncoderReport>, crate::CaptureError> {
     crate::init()?;
     let mut out = Vec::new();
     for codec in [VideoCodec::H264, VideoCodec::Hevc] {
         for entry in ffi::encoders_of(codec.id()) {
-            let result = try_open(&entry, 1280, 720, 30);
+            let name = entry.codec.name().to_owned();
+            let opened = try_open(&entry, 1280, 720, 30);
+            let takes_yuv420 = entry
+                .codec
+                .video()
+                .ok()
+                .and_then(|v| v.formats())
+                .is_none_or(|mut f| f.any(|p| p == Pixel::YUV420P));
+            let checked = match (&opened, entry.wrapper.as_deref()) {
+                (Err(_), _) => Err("it does not open".to_owned()),
+                (Ok(()), _) if !takes_yuv420 => Err(
+                    "not checked: it does not take YUV 4:2:0 frames, which Popbooth records"
+                        .to_owned(),
+                ),
+                (Ok(()), Some("vaapi" | "qsv")) => Err(
+                    "not checked: uploading frames to VAAPI/QSV surfaces is not built yet"
+                        .to_owned(),
+                ),
+                (Ok(()), _) => crate::self_test(&name).map(drop).map_err(|e| e.to_string()),
+            };
             out.push(EncoderReport {
-                name: entry.codec.name().to_owned(),
+                name,
                 codec,
                 hardware: entry.hardware,
-                opens: result.is_ok(),
-                error: result.err(),
+                opens: opened.is_ok(),
+                error: opened.err(),
+                works: checked.is_ok(),
+                check_error: checked.err(),
             });
         }
     }
@@ -119,7 +145,8 @@ pub fn h264_preference() -> &'static [&'static str] {
     }
 }
 
-/// The first H.264 encoder of [`h264_preference`] that opens for this size and rate.
+/// The first H.264 encoder of [`h264_preference`] that opens for this size and rate and
+/// passes the self-test.
 pub fn choose_h264(width: u32, height: u32, fps: u32) -> Result<String, crate::CaptureError> {
     crate::init()?;
     let mut last_error = String::from("no H.264 encoder in this FFmpeg build");
@@ -130,13 +157,14 @@ pub fn choose_h264(width: u32, height: u32, fps: u32) -> Result<String, crate::C
         else {
             continue;
         };
-        match try_open(&entry, width, height, i32::try_from(fps).unwrap_or(30)) {
+        let opened = try_open(&entry, width, height, i32::try_from(fps).unwrap_or(30));
+        match opened.and_then(|()| crate::self_test(name).map(drop).map_err(|e| e.to_string())) {
             Ok(()) => {
                 tracing::info!(encoder = name, "chose H.264 encoder");
                 return Ok((*name).to_owned());
             }
             Err(e) => {
-                tracing::info!(encoder = name, error = %e, "encoder does not open");
+                tracing::info!(encoder = name, error = %e, "encoder does not work");
                 last_error = format!("{name}: {e}");
             }
         }

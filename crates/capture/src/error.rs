@@ -41,6 +41,9 @@ pub enum CaptureError {
         error: ffmpeg_next::Error,
     },
 
+    #[error("the encoder {encoder} failed its self-test: {reason}")]
+    SelfTest { encoder: String, reason: String },
+
     #[error("no video encoder works here: {0}")]
     NoEncoder(String),
 

@@ -90,18 +90,20 @@ pub async fn collect(event_dir: &Path) -> Report {
     if !encoders.is_empty()
         && !encoders
             .iter()
-            .any(|e| e.opens && e.codec == popbooth_capture::VideoCodec::H264)
+            .any(|e| e.works && e.codec == popbooth_capture::VideoCodec::H264)
     {
         problems.push(Problem {
             part: "ffmpeg",
-            message: "no H.264 encoder opens on this machine".into(),
+            message:
+                "no H.264 encoder works on this machine (none opened and passed the self-test)"
+                    .into(),
             fix: "install an FFmpeg build with libx264 (Debian: libavcodec-extra or libavcodec59)"
                 .into(),
         });
     }
-    if !encoders.iter().any(|e| e.hardware && e.opens) && !encoders.is_empty() {
+    if !encoders.iter().any(|e| e.hardware && e.works) && !encoders.is_empty() {
         warnings.push(
-            "no hardware video encoder opens here: recording uses the software encoder".into(),
+            "no hardware video encoder works here: recording uses the software encoder".into(),
         );
     }
     let ffmpeg = FfmpegPart {
@@ -224,9 +226,10 @@ fn render(r: &Report) -> String {
     );
     for e in &r.ffmpeg.encoders {
         let kind = if e.hardware { "hardware" } else { "software" };
-        let state = match &e.error {
-            None => "opens".to_owned(),
-            Some(err) => format!("does not open: {err}"),
+        let state = match (&e.error, &e.check_error) {
+            (Some(err), _) => format!("does not open: {err}"),
+            (None, None) => "works (self-test passed)".to_owned(),
+            (None, Some(err)) => format!("opens, but {err}"),
         };
         let codec = match e.codec {
             popbooth_capture::VideoCodec::H264 => "H.264",

@@ -34,12 +34,18 @@ fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
     assert_eq!(x264["codec"], "h264");
     assert_eq!(x264["hardware"], false);
     assert_eq!(x264["opens"], true);
+    assert_eq!(x264["works"], true);
     assert!(
         encoders.iter().any(|e| e["codec"] == "hevc"),
         "no HEVC encoder listed"
     );
     for e in encoders {
         assert_eq!(e["opens"].as_bool(), Some(e["error"].is_null()), "{e}");
+        assert_eq!(
+            e["works"].as_bool(),
+            Some(e["check_error"].is_null()),
+            "{e}"
+        );
     }
 
     assert!(
