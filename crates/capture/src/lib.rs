@@ -21,7 +21,7 @@ pub use encoders::{
 };
 pub use error::CaptureError;
 pub use record::{RecordEvent, RecordReport, RecordSettings, record};
-pub use source::{LavfiSource, RgbFrame, TestCamera, grab_frame, video_devices};
+pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, video_devices};
 pub use verify::{MAX_MEAN_LUMA_DIFF, self_test};
 
 use std::sync::OnceLock;

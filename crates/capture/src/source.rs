@@ -211,6 +211,46 @@ impl LavfiSource {
     }
 }
 
+/// Takes `count` shots from one live test-camera session, `interval` apart (a burst for a
+/// photo strip), each handed to `on_shot` as soon as it is taken with its 1-based number.
+/// The source is paced like a real camera: frames arrive at its frame rate.
+pub fn burst(
+    camera: &TestCamera,
+    count: u32,
+    interval: std::time::Duration,
+    mut on_shot: impl FnMut(u32, RgbFrame) -> Result<(), CaptureError>,
+) -> Result<(), CaptureError> {
+    let mut source = LavfiSource::test_camera(camera)?;
+    let frame_time = std::time::Duration::from_secs_f64(1.0 / f64::from(camera.fps.max(1)));
+    let step = (interval.as_secs_f64() * f64::from(camera.fps))
+        .round()
+        .max(1.0) as u64;
+    let started = std::time::Instant::now();
+    let mut decoded = frame::Video::empty();
+    let mut index = 0u64;
+    for shot in 1..=count {
+        let wanted = u64::from(shot - 1) * step;
+        loop {
+            let due = started + frame_time.mul_f64(index as f64);
+            if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            if !source.next_frame(&mut decoded)? {
+                return Err(CaptureError::NoFrame {
+                    source_name: camera.graph(),
+                });
+            }
+            index += 1;
+            if index > wanted {
+                break;
+            }
+        }
+        let rgb = to_rgb(&decoded).map_err(|e| source.decode_err(e))?;
+        on_shot(shot, rgb)?;
+    }
+    Ok(())
+}
+
 /// Opens the test camera, decodes its first frame and converts it to RGB at full size.
 pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
     let mut source = LavfiSource::test_camera(camera)?;

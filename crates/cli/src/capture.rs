@@ -108,6 +108,67 @@ pub fn devices(json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `popbooth capture still --event DIR [--burst N]`: a capture session of N shots saved as
+/// full-size JPEG originals and recorded in the event database; one line per shot.
+pub async fn still_into_event(
+    dir: &Path,
+    count: u32,
+    interval_ms: u64,
+    size: &str,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        (1..=20).contains(&count),
+        "--burst must be between 1 and 20"
+    );
+    let (width, height) = parse_size(size)?;
+    let camera = TestCamera {
+        width,
+        height,
+        ..TestCamera::default()
+    };
+    let event = popbooth_store::Event::open(dir).await?;
+    let kind = if count > 1 {
+        popbooth_store::SessionKind::Burst
+    } else {
+        popbooth_store::SessionKind::Single
+    };
+    let session = event.start_session(kind, count).await?;
+    // The camera thread takes and encodes the shots; this task stores each as it comes.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u32, u32, u32, Vec<u8>)>(4);
+    let camera_task = tokio::task::spawn_blocking(move || {
+        popbooth_capture::burst(
+            &camera,
+            count,
+            Duration::from_millis(interval_ms),
+            |n, frame| {
+                let jpeg = frame.to_jpeg(u32::MAX, 92)?;
+                // A closed channel means the store side failed; it reports why.
+                let _ = tx.blocking_send((n, frame.width, frame.height, jpeg));
+                Ok(())
+            },
+        )
+    });
+    while let Some((seq, width, height, jpeg)) = rx.recv().await {
+        let shot = event
+            .add_shot(
+                &session,
+                seq,
+                popbooth_store::NewShot {
+                    source: "test camera",
+                    width,
+                    height,
+                    extension: "jpg",
+                    data: &jpeg,
+                },
+            )
+            .await?;
+        println!("{} {}x{}", shot.file, shot.width, shot.height);
+    }
+    camera_task.await??;
+    event.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `popbooth capture still --out F`: one frame of the test camera as JPEG or PNG.
 pub fn still(out: &Path, size: &str) -> anyhow::Result<ExitCode> {
     let (width, height) = parse_size(size)?;

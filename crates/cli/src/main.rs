@@ -69,10 +69,19 @@ enum CaptureCommand {
         #[arg(long, default_value_t = 30)]
         fps: u32,
     },
-    /// Takes one still from the test camera and writes it to OUT (.jpg or .png)
+    /// Takes a still from the test camera: to a file (--out F, .jpg or .png), or into an
+    /// event's originals, recorded in its database (--event DIR, with --burst N for a strip)
     Still {
+        #[arg(long, conflicts_with = "event", required_unless_present = "event")]
+        out: Option<PathBuf>,
         #[arg(long)]
-        out: PathBuf,
+        event: Option<PathBuf>,
+        /// Shots in the session (photo strips take 3 or 4); only with --event
+        #[arg(long, default_value_t = 1, requires = "event")]
+        burst: u32,
+        /// Time between the shots of a burst
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
         /// Picture size, e.g. 1920x1080
         #[arg(long, default_value = "1280x720")]
         size: String,
@@ -133,7 +142,21 @@ fn main() -> ExitCode {
             }
             Command::Event(EventCommand::Info { dir, json }) => event::info(&dir, json).await,
             Command::Capture(CaptureCommand::Devices { json }) => capture::devices(json),
-            Command::Capture(CaptureCommand::Still { out, size }) => capture::still(&out, &size),
+            Command::Capture(CaptureCommand::Still {
+                out: Some(out),
+                size,
+                ..
+            }) => capture::still(&out, &size),
+            Command::Capture(CaptureCommand::Still {
+                event: Some(event),
+                burst,
+                interval_ms,
+                size,
+                ..
+            }) => capture::still_into_event(&event, burst, interval_ms, &size).await,
+            Command::Capture(CaptureCommand::Still { .. }) => {
+                anyhow::bail!("give --out FILE or --event DIR")
+            }
             Command::Capture(CaptureCommand::Record {
                 seconds,
                 out,

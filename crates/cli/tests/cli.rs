@@ -160,7 +160,7 @@ fn event_create_and_info_round_trip_in_json() -> TestResult {
     let created: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(created["ok"], true);
     assert_eq!(created["event"]["name"], "Fête \"=1+1\"");
-    assert_eq!(created["event"]["schema_version"], 1);
+    assert_eq!(created["event"]["schema_version"], 2);
 
     let out = popbooth()
         .args(["event", "info", "--json"])
@@ -372,5 +372,53 @@ fn a_recording_killed_mid_write_still_plays_up_to_the_last_fragment() -> TestRes
         (frames as f64 / 30.0 - duration).abs() < 0.1,
         "{frames} frames for {duration} s"
     );
+    Ok(())
+}
+
+#[test]
+fn a_burst_lands_in_the_event_as_originals_and_rows() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Strip");
+    assert!(
+        popbooth()
+            .args(["event", "create", "--name", "Strip"])
+            .arg(&dir)
+            .output()?
+            .status
+            .success()
+    );
+    let run = popbooth()
+        .args([
+            "capture",
+            "still",
+            "--burst",
+            "3",
+            "--interval-ms",
+            "200",
+            "--size",
+            "640x360",
+            "--event",
+        ])
+        .arg(&dir)
+        .output()?;
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(run.stdout)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let mut files = std::collections::HashSet::new();
+    for line in &lines {
+        let (file, size) = line.split_once(' ').ok_or("no size")?;
+        assert_eq!(size, "640x360");
+        let img = image::open(dir.join(file))?;
+        assert_eq!((img.width(), img.height()), (640, 360));
+        files.insert(file.to_owned());
+    }
+    assert_eq!(files.len(), 3, "a burst takes three different frames");
     Ok(())
 }

@@ -10,10 +10,12 @@
 mod error;
 mod event;
 mod recent;
+mod shots;
 
 pub use error::StoreError;
 pub use event::{Event, EventInfo, MEDIA_DIRS};
 pub use recent::{RecentEvent, RecentEvents};
+pub use shots::{NewShot, OriginalFile, SessionKind, Shot};
 
 /// The file name of the event database inside an event folder.
 pub const DB_FILE: &str = "event.db";

@@ -7,6 +7,9 @@ use sqlx::migrate::Migrator;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// The schema version of this build (its newest migration).
+const SCHEMA: u32 = 2;
+
 /// Every file under `dir` with its bytes, to prove that a refused open changed nothing.
 /// SQLite's shared-memory index (`-shm`) and an empty WAL hold no data and come and go with
 /// connections, so they are left out.
@@ -40,7 +43,7 @@ async fn create_then_open_gives_the_same_event_in_wal_mode() -> TestResult {
     let event = Event::create(&dir, "  Summer Fair — Ünïcode 2026 ").await?;
     let created = event.info().clone();
     assert_eq!(created.name, "Summer Fair — Ünïcode 2026");
-    assert_eq!(created.schema_version, 1);
+    assert_eq!(created.schema_version, SCHEMA);
     for sub in MEDIA_DIRS {
         assert!(dir.join(sub).is_dir(), "{sub} missing");
     }
@@ -228,7 +231,7 @@ async fn a_database_from_a_newer_version_is_refused_untouched() -> TestResult {
             found, supported, ..
         }) => {
             assert_eq!(found, 9000);
-            assert_eq!(supported, 1);
+            assert_eq!(supported, i64::from(SCHEMA));
         }
         other => panic!("expected NewerVersion, got {other:?}"),
     }
@@ -239,39 +242,103 @@ async fn a_database_from_a_newer_version_is_refused_untouched() -> TestResult {
 #[tokio::test]
 async fn an_older_database_is_backed_up_then_migrated() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let v1 = migrator_with(&tmp.path().join("m1"), &[]).await?;
-    let v2 = migrator_with(
+    let current = migrator_with(&tmp.path().join("m1"), &[]).await?;
+    let next = migrator_with(
         &tmp.path().join("m2"),
         &[(
-            "0002_test_notes.sql",
+            "0900_test_notes.sql",
             "CREATE TABLE test_notes (body TEXT NOT NULL);",
         )],
     )
     .await?;
     let dir = tmp.path().join("ev");
-    Event::create_with(&dir, "Old", &v1).await?.close().await;
+    Event::create_with(&dir, "Old", &current)
+        .await?
+        .close()
+        .await;
 
-    let event = Event::open_with(&dir, &v2).await?;
-    assert_eq!(event.info().schema_version, 2);
+    let event = Event::open_with(&dir, &next).await?;
+    assert_eq!(event.info().schema_version, 900);
     sqlx::query("INSERT INTO test_notes VALUES ('works')")
         .execute(event.pool())
         .await?;
     event.close().await;
 
-    let backup = dir.join("event.db.before-schema-2.bak");
+    let backup = dir.join("event.db.before-schema-900.bak");
     assert!(backup.is_file(), "no backup before migrating");
-    // The backup is the old schema: it opens as version 1 and has no test_notes table.
+    // The backup is the old schema: it opens as the current version, without test_notes.
     let restored = tmp.path().join("restored");
     std::fs::create_dir(&restored)?;
     std::fs::copy(&backup, restored.join(DB_FILE))?;
-    let old = Event::open_with(&restored, &v1).await?;
-    assert_eq!(old.info().schema_version, 1);
+    let old = Event::open_with(&restored, &current).await?;
+    assert_eq!(old.info().schema_version, SCHEMA);
     let has: Option<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'test_notes'")
             .fetch_optional(old.pool())
             .await?;
     assert_eq!(has, None);
     old.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn originals_are_written_once_named_by_content_and_recorded() -> TestResult {
+    use popbooth_store::{NewShot, SessionKind};
+    use sha2::Digest;
+
+    let tmp = tempfile::tempdir()?;
+    let event = Event::create(&tmp.path().join("ev"), "Shots").await?;
+    let session = event.start_session(SessionKind::Burst, 3).await?;
+    let pictures: [&[u8]; 3] = [b"first picture", b"second picture", b"first picture"];
+    let mut rows = Vec::new();
+    for (i, data) in pictures.iter().enumerate() {
+        let shot = NewShot {
+            source: "test camera",
+            width: 640,
+            height: 360,
+            extension: "JPG",
+            data,
+        };
+        rows.push(event.add_shot(&session, i as u32 + 1, shot).await?);
+    }
+    // Named by SHA-256, lower-case extension; the same content is one file.
+    let expected = format!("{:x}", sha2::Sha256::digest(b"first picture"));
+    assert_eq!(rows[0].file, format!("originals/{expected}.jpg"));
+    assert_eq!(rows[0].sha256, expected);
+    assert_eq!(rows[2].file, rows[0].file);
+    assert_ne!(rows[1].file, rows[0].file);
+    let on_disk: Vec<_> = std::fs::read_dir(event.originals_dir())?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        on_disk.len(),
+        2,
+        "no temporary files left, one file per content: {on_disk:?}"
+    );
+    assert_eq!(
+        std::fs::read(event.root().join(&rows[1].file))?,
+        b"second picture"
+    );
+
+    // Rows survive a reopen, in order, with their session.
+    let root = event.root().to_path_buf();
+    event.close().await;
+    let event = Event::open(&root).await?;
+    let shots = event.shots().await?;
+    assert_eq!(shots, rows);
+    assert!(shots.iter().all(|s| s.session_id == session));
+    assert_eq!(shots.iter().map(|s| s.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    // The same position in a session cannot be taken twice.
+    let again = NewShot {
+        source: "test camera",
+        width: 1,
+        height: 1,
+        extension: "jpg",
+        data: b"x",
+    };
+    assert!(event.add_shot(&session, 2, again).await.is_err());
+    event.close().await;
     Ok(())
 }
 
