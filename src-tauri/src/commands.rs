@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use popbooth_capture::TestCamera;
-use popbooth_store::{EventInfo, RecentEvent};
+use popbooth_store::{EventInfo, RecentEvent, Shot};
 use serde::Serialize;
 use tauri::State;
 
@@ -65,6 +65,42 @@ pub async fn forget_recent(
     Ok(shell.recent().forget(&path)?)
 }
 
+/// A shot just saved into the event, with a preview for the screen.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct PhotoTaken {
+    pub shot: Shot,
+    /// A `data:image/jpeg;base64,...` URL, at most 480 px on its longer side.
+    pub preview: String,
+}
+
+/// Takes `count` photos `interval_ms` apart into the open event (the countdown before it
+/// is the UI's).
+#[tauri::command]
+#[specta::specta]
+pub async fn take_photos(
+    shell: State<'_, Shell>,
+    count: u32,
+    interval_ms: u32,
+) -> Result<Vec<PhotoTaken>, AppError> {
+    let taken = shell
+        .shoot(count, std::time::Duration::from_millis(interval_ms.into()))
+        .await?;
+    Ok(taken
+        .into_iter()
+        .map(|t| PhotoTaken {
+            shot: t.shot,
+            preview: jpeg_data_url(&t.preview),
+        })
+        .collect())
+}
+
+fn jpeg_data_url(jpeg: &[u8]) -> String {
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
+
 /// Grabs one frame from the built-in test camera (FFmpeg, off the UI thread).
 #[tauri::command]
 #[specta::specta]
@@ -75,10 +111,7 @@ pub async fn camera_check() -> Result<CameraCheck, AppError> {
         let jpeg = frame.to_jpeg(640, 85)?;
         Ok(CameraCheck {
             source: "Built-in test camera".into(),
-            image: format!(
-                "data:image/jpeg;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(jpeg)
-            ),
+            image: jpeg_data_url(&jpeg),
             width: frame.width,
             height: frame.height,
             devices: popbooth_capture::video_devices(),

@@ -55,6 +55,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::close_event,
             commands::forget_recent,
             commands::camera_check,
+            commands::take_photos,
         ])
 }
 

@@ -94,6 +94,21 @@ impl Shell {
         Ok(info)
     }
 
+    /// Takes `count` shots into the open event (the event stays locked meanwhile).
+    pub async fn shoot(
+        &self,
+        count: u32,
+        interval: std::time::Duration,
+    ) -> Result<Vec<popbooth_capture::Taken>, AppError> {
+        let guard = self.event.lock().await;
+        let event = guard.as_ref().ok_or_else(|| AppError {
+            kind: "no_event".into(),
+            message: "open an event first: shots are saved into it".into(),
+        })?;
+        let camera = popbooth_capture::TestCamera::default();
+        Ok(popbooth_capture::shoot(event, camera, count, interval, 480).await?)
+    }
+
     pub async fn close(&self) {
         if let Some(event) = self.event.lock().await.take() {
             event.close().await;

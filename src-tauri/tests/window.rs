@@ -293,7 +293,7 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         // The shell opens on the Booth section, with the event's name in the sidebar.
         text_when(c, "#event-name", |t| t == "E2E Fair").await?;
         text_when(c, "#section h1", |t| t == "Booth").await?;
-        text_when(c, "#section .coming", |t| t.contains("test camera")).await?;
+        text_when(c, "#section .coming", |t| t.contains("hot folder")).await?;
         for id in ["booth", "edit", "sell", "deliver", "dashboard", "settings"] {
             c.find(Locator::Css(&format!("#nav-{id}"))).await?;
         }
@@ -322,6 +322,15 @@ async fn create_an_event_in_the_real_window() -> TestResult {
             "accent colour covers only {accent:.4} of the screen"
         );
 
+        // Take a photo with no countdown: it lands in the event (checked on disk below).
+        c.find(Locator::Css("#countdown"))
+            .await?
+            .select_by_value("0")
+            .await?;
+        c.find(Locator::Css("#take-photo")).await?.click().await?;
+        text_when(c, "#shots", |t| t.contains("1280×720")).await?;
+        screenshot(&display, &out_dir.join("window-shot-taken.png"))?;
+
         // Settings shows where the event lives; closing it goes back to the picker, which now
         // lists it as recent.
         c.find(Locator::Css("#nav-settings")).await?.click().await?;
@@ -337,6 +346,10 @@ async fn create_an_event_in_the_real_window() -> TestResult {
     // What the window did is on disk: a real event, and the refused folder untouched.
     let event = popbooth_store::Event::open(&event_dir).await?;
     assert_eq!(event.info().name, "E2E Fair");
+    let shots = event.shots().await?;
+    assert_eq!(shots.len(), 1, "{shots:?}");
+    let original = image::open(event.root().join(&shots[0].file))?;
+    assert_eq!((original.width(), original.height()), (1280, 720));
     event.close().await;
     let busy_files: Vec<_> = std::fs::read_dir(&busy)?
         .flatten()

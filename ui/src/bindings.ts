@@ -18,6 +18,11 @@ export const commands = {
 	forgetRecent: (path: string) => typedError<RecentEvent[], AppError>(__TAURI_INVOKE("forget_recent", { path })),
 	/**  Grabs one frame from the built-in test camera (FFmpeg, off the UI thread). */
 	cameraCheck: () => typedError<CameraCheck, AppError>(__TAURI_INVOKE("camera_check")),
+	/**
+	 *  Takes `count` photos `interval_ms` apart into the open event (the countdown before it
+	 *  is the UI's).
+	 */
+	takePhotos: (count: number, intervalMs: number) => typedError<PhotoTaken[], AppError>(__TAURI_INVOKE("take_photos", { count, intervalMs })),
 };
 
 /* Types */
@@ -63,6 +68,13 @@ export type EventInfo = {
 	schema_version: number,
 };
 
+/**  A shot just saved into the event, with a preview for the screen. */
+export type PhotoTaken = {
+	shot: Shot,
+	/**  A `data:image/jpeg;base64,...` URL, at most 480 px on its longer side. */
+	preview: string,
+};
+
 /**  One entry of the "open recent" list. */
 export type RecentEvent = {
 	name: string,
@@ -74,6 +86,20 @@ export type RecentEvent = {
 	 *  Worked out again on every [`RecentEvents::list`], whatever the file says.
 	 */
 	available?: boolean,
+};
+
+/**  A shot as the event database records it. */
+export type Shot = {
+	id: string,
+	session_id: string,
+	seq: number,
+	taken_at: string,
+	source: string,
+	width: number,
+	height: number,
+	file: string,
+	sha256: string,
+	bytes: number,
 };
 
 /* Tauri Specta runtime */

@@ -53,6 +53,15 @@ pub enum CaptureError {
     #[error("could not encode the picture: {0}")]
     Encode(String),
 
+    #[error("a session takes 1 to 20 shots, not {0}")]
+    InvalidShotCount(u32),
+
+    #[error("the capture thread stopped: {0}")]
+    Thread(String),
+
+    #[error(transparent)]
+    Store(#[from] popbooth_store::StoreError),
+
     #[error("invalid size {width}x{height}: both sides must be even and between 16 and 8192")]
     InvalidSize { width: u32, height: u32 },
 }

@@ -13,6 +13,7 @@ mod error;
 mod ffi;
 mod record;
 mod source;
+mod stills;
 mod verify;
 
 pub use encode::{EncoderSettings, VideoEncoder};
@@ -22,6 +23,7 @@ pub use encoders::{
 pub use error::CaptureError;
 pub use record::{RecordEvent, RecordReport, RecordSettings, record};
 pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, video_devices};
+pub use stills::{Taken, shoot};
 pub use verify::{MAX_MEAN_LUMA_DIFF, self_test};
 
 use std::sync::OnceLock;

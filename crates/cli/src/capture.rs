@@ -127,45 +127,18 @@ pub async fn still_into_event(
         ..TestCamera::default()
     };
     let event = popbooth_store::Event::open(dir).await?;
-    let kind = if count > 1 {
-        popbooth_store::SessionKind::Burst
-    } else {
-        popbooth_store::SessionKind::Single
-    };
-    let session = event.start_session(kind, count).await?;
-    // The camera thread takes and encodes the shots; this task stores each as it comes.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u32, u32, u32, Vec<u8>)>(4);
-    let camera_task = tokio::task::spawn_blocking(move || {
-        popbooth_capture::burst(
-            &camera,
-            count,
-            Duration::from_millis(interval_ms),
-            |n, frame| {
-                let jpeg = frame.to_jpeg(u32::MAX, 92)?;
-                // A closed channel means the store side failed; it reports why.
-                let _ = tx.blocking_send((n, frame.width, frame.height, jpeg));
-                Ok(())
-            },
-        )
-    });
-    while let Some((seq, width, height, jpeg)) = rx.recv().await {
-        let shot = event
-            .add_shot(
-                &session,
-                seq,
-                popbooth_store::NewShot {
-                    source: "test camera",
-                    width,
-                    height,
-                    extension: "jpg",
-                    data: &jpeg,
-                },
-            )
-            .await?;
-        println!("{} {}x{}", shot.file, shot.width, shot.height);
-    }
-    camera_task.await??;
+    let taken = popbooth_capture::shoot(
+        &event,
+        camera,
+        count,
+        Duration::from_millis(interval_ms),
+        320,
+    )
+    .await;
     event.close().await;
+    for t in taken? {
+        println!("{} {}x{}", t.shot.file, t.shot.width, t.shot.height);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,7 +19,7 @@ export const SECTIONS: readonly Section[] = [
     title: "Booth",
     summary: "Camera, live view, countdown, stills and bursts",
     coming:
-      "Live view from your camera (or the built-in test camera when none is attached), a big countdown for guests, single shots and photo-strip bursts saved straight into this event, and recording with hardware encoding.",
+      "Live view from your camera at full frame rate, a full-screen attendee view, a hot folder for tethered DSLRs, and recording with hardware encoding that reconnects by itself when a camera drops out.",
   },
   {
     id: "edit",
