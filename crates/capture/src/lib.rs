@@ -11,6 +11,7 @@ mod encode;
 mod encoders;
 mod error;
 mod ffi;
+mod hotfolder;
 mod record;
 mod source;
 mod stills;
@@ -21,6 +22,7 @@ pub use encoders::{
     EncoderReport, VideoCodec, choose_h264, h264_preference, probe_encoders, software_preset,
 };
 pub use error::CaptureError;
+pub use hotfolder::{HotFolderConfig, HotFolderEvent, watch_hot_folder};
 pub use record::{RecordEvent, RecordReport, RecordSettings, record};
 pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, video_devices};
 pub use stills::{Taken, shoot};

@@ -168,3 +168,169 @@ fn the_encode_benchmark_does_the_same_work_in_process_and_in_the_ffmpeg_tool()
     );
     Ok(())
 }
+
+mod hot_folder {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    use popbooth_capture::{
+        HotFolderConfig, HotFolderEvent, TestCamera, grab_frame, watch_hot_folder,
+    };
+    use popbooth_store::Event;
+
+    /// Waits until at least `n` reported events match `pred`.
+    async fn wait_for(
+        events: &Mutex<Vec<HotFolderEvent>>,
+        what: &str,
+        n: usize,
+        pred: impl Fn(&HotFolderEvent) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let seen = events
+                .lock()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .filter(|e| pred(e))
+                .count();
+            if seen >= n {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(format!(
+            "never saw {what}: {:?}",
+            events.lock().map_err(|e| e.to_string())?
+        ))
+    }
+
+    fn name_of(e: &HotFolderEvent) -> Option<String> {
+        let file = match e {
+            HotFolderEvent::Imported { file, .. }
+            | HotFolderEvent::Duplicate { file }
+            | HotFolderEvent::Rejected { file, .. } => file,
+            _ => return None,
+        };
+        file.file_name().map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// Files written slowly, duplicates, non-images, damaged files and a folder that is
+    /// deleted and comes back: each finished image is imported exactly once, the rest is
+    /// rejected with a reason, and the watcher carries on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn imports_finished_images_exactly_once_and_survives_a_missing_folder()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let event = Event::create(&tmp.path().join("ev"), "Hot").await?;
+        let hot = tmp.path().join("hot");
+        std::fs::create_dir(&hot)?;
+        let frame = |w| {
+            grab_frame(&TestCamera {
+                width: w,
+                height: 360,
+                fps: 30,
+            })
+        };
+        let jpeg = frame(640)?.to_jpeg(u32::MAX, 90)?;
+        let other = frame(480)?.to_jpeg(u32::MAX, 90)?;
+
+        let events = Mutex::new(Vec::new());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let config = HotFolderConfig {
+            poll: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(400),
+        };
+        let watcher = watch_hot_folder(&hot, &event, config, stop_rx, |e| {
+            if let Ok(mut v) = events.lock() {
+                v.push(e);
+            }
+        });
+        let steps = async {
+            wait_for(&events, "watching", 1, |e| *e == HotFolderEvent::Watching).await?;
+            // A camera writing a JPEG in chunks: nothing happens until it is complete.
+            {
+                use std::io::Write;
+                let mut f = std::fs::File::create(hot.join("IMG_0001.JPG"))?;
+                for chunk in jpeg.chunks(jpeg.len() / 8 + 1) {
+                    f.write_all(chunk)?;
+                    f.flush()?;
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                }
+            }
+            wait_for(&events, "the import", 1, |e| {
+                matches!(e, HotFolderEvent::Imported { .. })
+            })
+            .await?;
+            // The same picture again under another name, a text file, a damaged JPEG.
+            std::fs::write(hot.join("IMG_0001 copy.JPG"), &jpeg)?;
+            std::fs::write(hot.join("notes.txt"), "not a photo")?;
+            std::fs::write(hot.join("IMG_0002.JPG"), &other[..other.len() * 6 / 10])?;
+            wait_for(&events, "the duplicate", 1, |e| {
+                matches!(e, HotFolderEvent::Duplicate { .. })
+            })
+            .await?;
+            wait_for(&events, "two rejections", 2, |e| {
+                matches!(e, HotFolderEvent::Rejected { .. })
+            })
+            .await?;
+            // The card is pulled: the folder disappears, then comes back with a new shot.
+            std::fs::remove_dir_all(&hot)?;
+            wait_for(&events, "reconnecting", 1, |e| {
+                matches!(e, HotFolderEvent::Reconnecting { .. })
+            })
+            .await?;
+            std::fs::create_dir(&hot)?;
+            image::load_from_memory(&other)?.save(hot.join("IMG_0003.png"))?;
+            wait_for(&events, "the second import", 1, |e| {
+                matches!(e, HotFolderEvent::Imported { file, .. } if file.ends_with("IMG_0003.png"))
+            })
+            .await?;
+            Ok::<(), Box<dyn std::error::Error>>(())
+        };
+        // The watcher stops whatever happened to the steps, so a failure cannot hang the test.
+        let driver = async {
+            let result = steps.await;
+            let _ = stop_tx.send(true);
+            result
+        };
+        let (watched, driven) = tokio::join!(watcher, driver);
+        driven?;
+        watched?;
+
+        let events = events.into_inner().map_err(|e| e.to_string())?;
+        let rejected: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                HotFolderEvent::Rejected { reason, .. } => Some((name_of(e), reason.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rejected.len(), 2, "{rejected:?}");
+        assert!(
+            rejected
+                .iter()
+                .any(|(n, r)| n.as_deref() == Some("notes.txt") && r == "not an image")
+        );
+        assert!(
+            rejected
+                .iter()
+                .any(|(n, r)| n.as_deref() == Some("IMG_0002.JPG") && r.starts_with("damaged"))
+        );
+        let imported: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e, HotFolderEvent::Imported { .. }))
+            .filter_map(name_of)
+            .collect();
+        assert_eq!(imported, ["IMG_0001.JPG", "IMG_0003.png"]);
+
+        // In the event: two shots, the first byte-for-byte the camera's file.
+        let shots = event.shots().await?;
+        assert_eq!(shots.len(), 2);
+        assert_eq!(std::fs::read(event.root().join(&shots[0].file))?, jpeg);
+        assert_eq!((shots[0].width, shots[0].height), (640, 360));
+        assert_eq!(shots[0].source, "hot folder: IMG_0001.JPG");
+        assert!(shots[1].file.ends_with(".png"));
+        event.close().await;
+        Ok(())
+    }
+}

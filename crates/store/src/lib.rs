@@ -15,7 +15,7 @@ mod shots;
 pub use error::StoreError;
 pub use event::{Event, EventInfo, MEDIA_DIRS};
 pub use recent::{RecentEvent, RecentEvents};
-pub use shots::{NewShot, OriginalFile, SessionKind, Shot};
+pub use shots::{NewShot, OriginalFile, SessionKind, Shot, content_hash};
 
 /// The file name of the event database inside an event folder.
 pub const DB_FILE: &str = "event.db";

@@ -62,10 +62,15 @@ pub struct NewShot<'a> {
     pub data: &'a [u8],
 }
 
+/// The SHA-256 of `data`, lower-case hex: the name of its original.
+pub fn content_hash(data: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(data))
+}
+
 impl Event {
     /// Writes `data` into `originals/` once (a file with the same content is kept as it is).
     pub fn write_original(&self, data: &[u8], extension: &str) -> Result<OriginalFile, StoreError> {
-        let sha256 = format!("{:x}", Sha256::digest(data));
+        let sha256 = content_hash(data);
         let ext: String = extension
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -152,6 +157,18 @@ impl Event {
         .await
         .map_err(StoreError::db(self.db_path()))?;
         Ok(row)
+    }
+
+    /// The shot whose original has this SHA-256, if any.
+    pub async fn shot_by_sha256(&self, sha256: &str) -> Result<Option<Shot>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, session_id, seq, taken_at, source, width, height, file, sha256, bytes
+             FROM shot WHERE sha256 = ? LIMIT 1",
+        )
+        .bind(sha256)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(StoreError::db(self.db_path()))
     }
 
     /// Every shot, oldest first.
