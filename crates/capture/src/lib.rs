@@ -15,6 +15,7 @@ mod hotfolder;
 mod record;
 mod source;
 mod stills;
+mod supervise;
 mod verify;
 
 pub use encode::{EncoderSettings, VideoEncoder};
@@ -26,6 +27,7 @@ pub use hotfolder::{HotFolderConfig, HotFolderEvent, watch_hot_folder};
 pub use record::{RecordEvent, RecordReport, RecordSettings, record};
 pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, video_devices};
 pub use stills::{Taken, shoot};
+pub use supervise::{Backoff, CameraState, run_camera};
 pub use verify::{MAX_MEAN_LUMA_DIFF, self_test};
 
 use std::sync::OnceLock;

@@ -334,3 +334,76 @@ mod hot_folder {
         Ok(())
     }
 }
+
+/// A camera that stops after a few frames, then cannot be opened for a while, then comes
+/// back: the supervisor reports "reconnecting" with growing waits and frames resume, all in
+/// one call, with no restart and no panic; it returns promptly when stopped.
+#[test]
+fn a_camera_that_vanishes_is_reopened_with_backoff_and_frames_resume() {
+    use popbooth_capture::{Backoff, CameraState, CaptureError, LavfiSource, run_camera};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let stop = AtomicBool::new(false);
+    let mut opens = 0;
+    let mut frames = 0u32;
+    let mut states = Vec::new();
+    let started = Instant::now();
+    run_camera(
+        || {
+            opens += 1;
+            match opens {
+                // Twice a camera that dies after 5 frames (a 1/6 s source at 30 fps).
+                1 | 2 => LavfiSource::open("testsrc2=size=160x120:rate=30:duration=0.1667"),
+                // Then unplugged: it does not open.
+                3 | 4 => Err(CaptureError::NoVideo("/dev/video0 (unplugged)".into())),
+                // Then back for good.
+                _ => LavfiSource::open("testsrc2=size=160x120:rate=30"),
+            }
+        },
+        30,
+        Backoff {
+            initial: Duration::from_millis(20),
+            max: Duration::from_millis(80),
+        },
+        &stop,
+        |f| {
+            assert_eq!((f.width(), f.height()), (160, 120));
+            frames += 1;
+            if frames == 25 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        },
+        |s| states.push(s),
+    );
+    assert_eq!(frames, 25, "it stops at once when told");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(opens, 5);
+    let kinds: Vec<_> = states
+        .iter()
+        .map(|s| match s {
+            CameraState::Live => "live".to_owned(),
+            CameraState::Reconnecting {
+                attempt, retry_in, ..
+            } => {
+                format!("retry {attempt} in {} ms", retry_in.as_millis())
+            }
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "live",
+            "retry 1 in 20 ms",
+            "live",
+            "retry 1 in 20 ms",
+            "retry 2 in 40 ms",
+            "retry 3 in 80 ms",
+            "live"
+        ]
+    );
+    let unplugged = states.iter().any(
+        |s| matches!(s, CameraState::Reconnecting { reason, .. } if reason.contains("unplugged")),
+    );
+    assert!(unplugged, "the reason reaches the state: {states:?}");
+}
