@@ -1,10 +1,12 @@
 //! Capture: everything that turns light into files, through FFmpeg (`ffmpeg-next`).
 //!
-//! Owns the camera sources (devices through libavdevice, and the built-in test camera, FFmpeg's
-//! `lavfi` test source standing in for a camera when none is attached), decoding frames to
-//! RGB, and the H.264/HEVC encoders: which exist in this FFmpeg build and which really open on
-//! this machine. Live view, stills, the hot folder and recording grow here with the capture
-//! issue. This crate never prints and knows nothing of the GUI.
+//! Owns the camera sources (the built-in test camera, FFmpeg's `lavfi` test source standing
+//! in for a camera when none is attached; devices through libavdevice come next), keeping a
+//! source alive when it drops out, stills and bursts saved into the event, the hot folder of
+//! a tethered DSLR, the H.264/HEVC encoders (which exist, which open, which pass a decode-back
+//! self-test, which to use, which libx264 preset keeps up), recording to fragmented MP4, and
+//! the encode benchmark. Live view to the screen grows here next. This crate never prints
+//! and knows nothing of the GUI.
 
 pub mod bench;
 mod encode;

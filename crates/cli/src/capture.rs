@@ -13,13 +13,21 @@ use popbooth_capture::{
 };
 
 /// `popbooth capture record` arguments.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct RecordArgs {
+    #[arg(long)]
     pub seconds: f64,
+    #[arg(long)]
     pub out: PathBuf,
+    /// `auto` picks the first that works: hardware encoders, then libx264
+    #[arg(long, default_value = "auto")]
     pub encoder: String,
+    /// libx264 speed preset; `auto` measures which one keeps up in real time
+    #[arg(long, default_value = "auto")]
     pub preset: String,
+    #[arg(long, default_value = "1280x720")]
     pub size: String,
+    #[arg(long, default_value_t = 30)]
     pub fps: u32,
 }
 

@@ -53,22 +53,7 @@ enum CaptureCommand {
         json: bool,
     },
     /// Records the test camera to a fragmented MP4 (playable even if the recording is cut)
-    Record {
-        #[arg(long)]
-        seconds: f64,
-        #[arg(long)]
-        out: PathBuf,
-        /// `auto` picks the first that works: hardware encoders, then libx264
-        #[arg(long, default_value = "auto")]
-        encoder: String,
-        /// libx264 speed preset; `auto` measures which one keeps up in real time
-        #[arg(long, default_value = "auto")]
-        preset: String,
-        #[arg(long, default_value = "1280x720")]
-        size: String,
-        #[arg(long, default_value_t = 30)]
-        fps: u32,
-    },
+    Record(capture::RecordArgs),
     /// Takes a still from the test camera: to a file (--out F, .jpg or .png), or into an
     /// event's originals, recorded in its database (--event DIR, with --burst N for a strip)
     Still {
@@ -157,21 +142,7 @@ fn main() -> ExitCode {
             Command::Capture(CaptureCommand::Still { .. }) => {
                 anyhow::bail!("give --out FILE or --event DIR")
             }
-            Command::Capture(CaptureCommand::Record {
-                seconds,
-                out,
-                encoder,
-                preset,
-                size,
-                fps,
-            }) => capture::record(&capture::RecordArgs {
-                seconds,
-                out,
-                encoder,
-                preset,
-                size,
-                fps,
-            }),
+            Command::Capture(CaptureCommand::Record(args)) => capture::record(&args),
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,
