@@ -123,3 +123,20 @@ pub async fn camera_check() -> Result<CameraCheck, AppError> {
         message: format!("the camera check stopped: {e}"),
     })?
 }
+
+/// Starts the live view; frames are then fetched from `popbooth-live://localhost/frame`.
+#[tauri::command]
+#[specta::specta]
+pub fn live_view_start(live: State<'_, crate::live::Live>) -> Result<(), AppError> {
+    live.start().map_err(|e| AppError {
+        kind: "capture".into(),
+        message: format!("the live view could not start: {e}"),
+    })
+}
+
+/// Stops the live view (the camera is released).
+#[tauri::command]
+#[specta::specta]
+pub fn live_view_stop(live: State<'_, crate::live::Live>) {
+    live.stop();
+}

@@ -4,6 +4,7 @@
 
 mod commands;
 mod error;
+mod live;
 mod state;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::forget_recent,
             commands::camera_check,
             commands::take_photos,
+            commands::live_view_start,
+            commands::live_view_stop,
         ])
 }
 
@@ -74,6 +77,14 @@ pub fn run() -> anyhow::Result<()> {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
+        .manage(live::Live::default())
+        .register_asynchronous_uri_scheme_protocol(live::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let live = app.state::<live::Live>();
+                responder.respond(live.respond(&request).await);
+            });
+        })
         .setup(move |app| {
             let _log_guard = state::init_logging(app.path().app_log_dir().ok());
             let shell = Shell::new(

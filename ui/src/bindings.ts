@@ -23,6 +23,10 @@ export const commands = {
 	 *  is the UI's).
 	 */
 	takePhotos: (count: number, intervalMs: number) => typedError<PhotoTaken[], AppError>(__TAURI_INVOKE("take_photos", { count, intervalMs })),
+	/**  Starts the live view; frames are then fetched from `popbooth-live://localhost/frame`. */
+	liveViewStart: () => typedError<null, AppError>(__TAURI_INVOKE("live_view_start")),
+	/**  Stops the live view (the camera is released). */
+	liveViewStop: () => __TAURI_INVOKE<void>("live_view_stop"),
 };
 
 /* Types */

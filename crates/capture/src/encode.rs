@@ -18,6 +18,10 @@ pub struct EncoderSettings {
     pub gop: Option<u32>,
     /// Put codec headers in the stream parameters (MP4 needs this) instead of in-band.
     pub global_header: bool,
+    /// The pixel format of the frames it gets (YUV 4:2:0 unless said otherwise).
+    pub format: Pixel,
+    /// Extra encoder options (FFmpeg's AVOptions by name).
+    pub options: Vec<(String, String)>,
 }
 
 impl EncoderSettings {
@@ -31,6 +35,8 @@ impl EncoderSettings {
             preset: None,
             gop: None,
             global_header: false,
+            format: Pixel::YUV420P,
+            options: Vec::new(),
         }
     }
 }
@@ -54,7 +60,7 @@ impl std::fmt::Debug for VideoEncoder {
 }
 
 impl VideoEncoder {
-    /// Opens a system-memory encoder for YUV 4:2:0 frames, threads chosen by the encoder
+    /// Opens a system-memory encoder for frames of `settings.format`, threads chosen by the encoder
     /// (as the `ffmpeg` tool does).
     pub fn open(settings: &EncoderSettings) -> Result<VideoEncoder, CaptureError> {
         crate::init()?;
@@ -71,7 +77,7 @@ impl VideoEncoder {
             .map_err(err)?;
         ctx.set_width(settings.width);
         ctx.set_height(settings.height);
-        ctx.set_format(Pixel::YUV420P);
+        ctx.set_format(settings.format);
         let fps = i32::try_from(settings.fps).unwrap_or(30).max(1);
         ctx.set_time_base(Rational::new(1, fps));
         ctx.set_frame_rate(Some(Rational::new(fps, 1)));
@@ -89,6 +95,9 @@ impl VideoEncoder {
         let mut options = Dictionary::new();
         if let Some(preset) = &settings.preset {
             options.set("preset", preset);
+        }
+        for (k, v) in &settings.options {
+            options.set(k, v);
         }
         quiet_options(&settings.encoder, &mut options);
         let encoder = ctx.open_as_with(codec, options).map_err(err)?;

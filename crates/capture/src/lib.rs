@@ -14,6 +14,7 @@ mod encoders;
 mod error;
 mod ffi;
 mod hotfolder;
+mod live;
 mod record;
 mod source;
 mod stills;
@@ -26,8 +27,9 @@ pub use encoders::{
 };
 pub use error::CaptureError;
 pub use hotfolder::{HotFolderConfig, HotFolderEvent, watch_hot_folder};
+pub use live::{LiveFrame, run_live_view};
 pub use record::{RecordEvent, RecordReport, RecordSettings, record};
-pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, video_devices};
+pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, to_rgb, video_devices};
 pub use stills::{Taken, shoot};
 pub use supervise::{Backoff, CameraState, run_camera};
 pub use verify::{MAX_MEAN_LUMA_DIFF, self_test};

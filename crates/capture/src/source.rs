@@ -263,7 +263,8 @@ pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
     to_rgb(&decoded).map_err(|e| source.decode_err(e))
 }
 
-fn to_rgb(decoded: &frame::Video) -> Result<RgbFrame, ffmpeg_next::Error> {
+/// A decoded frame (any pixel format) as packed RGB at its own size.
+pub fn to_rgb(decoded: &frame::Video) -> Result<RgbFrame, ffmpeg_next::Error> {
     let (w, h) = (decoded.width(), decoded.height());
     let mut scaler = scaling::Context::get(
         decoded.format(),

@@ -407,3 +407,49 @@ fn a_camera_that_vanishes_is_reopened_with_backoff_and_frames_resume() {
     );
     assert!(unplugged, "the reason reaches the state: {states:?}");
 }
+
+/// Live view frames are JPEGs of the camera picture at the asked size, numbered and stamped
+/// in order. (Their rate is measured in docs/benchmarks.md; the bound here is loose.)
+#[test]
+fn live_view_frames_are_numbered_jpegs_of_the_camera_picture()
+-> Result<(), Box<dyn std::error::Error>> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let mut frames = Vec::new();
+    popbooth_capture::run_live_view(
+        TestCamera::default(),
+        640,
+        &stop,
+        |f| {
+            frames.push(f);
+            if started.elapsed().as_secs_f64() >= 1.0 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        },
+        |_| {},
+    );
+    let rate = frames.len() as f64 / started.elapsed().as_secs_f64();
+    assert!(rate >= 10.0, "only {rate:.1} frames per second");
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(f.seq, i as u64 + 1);
+    }
+    assert!(
+        frames
+            .windows(2)
+            .all(|w| w[0].captured_at_ms <= w[1].captured_at_ms)
+    );
+    let last = frames.last().ok_or("no frames")?;
+    let img = image::load_from_memory_with_format(&last.jpeg, image::ImageFormat::Jpeg)?.to_rgb8();
+    assert_eq!(img.dimensions(), (640, 360));
+    // testsrc2's colour bars: strongly saturated pixels in many hues.
+    let hues: std::collections::HashSet<_> = img
+        .pixels()
+        .filter(|p| {
+            p.0.iter().max().copied().unwrap_or(0) - p.0.iter().min().copied().unwrap_or(0) > 150
+        })
+        .map(|p| p.0.map(|c| c / 128))
+        .collect();
+    assert!(hues.len() >= 5, "{hues:?}");
+    Ok(())
+}

@@ -19,7 +19,7 @@ export const SECTIONS: readonly Section[] = [
     title: "Booth",
     summary: "Camera, live view, countdown, stills and bursts",
     coming:
-      "Live view from your camera at full frame rate, a full-screen attendee view, a hot folder for tethered DSLRs, and recording with hardware encoding that reconnects by itself when a camera drops out.",
+      "Live view from USB and built-in cameras (today: the built-in test camera), a full-screen attendee view, the hot folder for tethered DSLRs on this screen, and recording with sound and hardware encoders from here.",
   },
   {
     id: "edit",
