@@ -9,6 +9,20 @@ pub struct AppError {
     pub message: String,
 }
 
+impl AppError {
+    pub fn new(kind: &str, message: impl Into<String>) -> AppError {
+        AppError {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A background task that stopped before answering.
+    pub fn thread(e: impl std::fmt::Display) -> AppError {
+        AppError::new("app", format!("a background task stopped: {e}"))
+    }
+}
+
 impl From<popbooth_store::StoreError> for AppError {
     fn from(e: popbooth_store::StoreError) -> Self {
         AppError {

@@ -2,9 +2,10 @@
 //! (`popbooth-store` and `popbooth-capture` for now); no logic of its own lives here. Commands and their types are
 //! exported to `ui/src/bindings.ts` by tauri-specta (see the `bindings_are_fresh` test).
 
+mod camera;
 mod commands;
 mod error;
-mod live;
+mod hotfolder;
 mod state;
 
 use std::path::PathBuf;
@@ -57,8 +58,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::forget_recent,
             commands::camera_check,
             commands::take_photos,
+            commands::list_cameras,
+            commands::select_camera,
+            commands::camera_status,
             commands::live_view_start,
             commands::live_view_stop,
+            commands::recording_start,
+            commands::recording_stop,
+            commands::recording_status,
+            commands::encoders,
+            commands::hot_folder_start,
+            commands::hot_folder_stop,
+        ])
+        .events(tauri_specta::collect_events![
+            camera::CameraStatus,
+            camera::RecordingStatus,
+            hotfolder::HotFolderActivity,
         ])
 }
 
@@ -77,15 +92,17 @@ pub fn run() -> anyhow::Result<()> {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
-        .manage(live::Live::default())
-        .register_asynchronous_uri_scheme_protocol(live::SCHEME, |ctx, request, responder| {
+        .manage(camera::Camera::default())
+        .manage(hotfolder::HotFolder::default())
+        .register_asynchronous_uri_scheme_protocol(camera::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
-                let live = app.state::<live::Live>();
-                responder.respond(live.respond(&request).await);
+                let camera = app.state::<camera::Camera>();
+                responder.respond(camera.respond(&request).await);
             });
         })
         .setup(move |app| {
+            builder.mount_events(app);
             let _log_guard = state::init_logging(app.path().app_log_dir().ok());
             let shell = Shell::new(
                 app.path().app_config_dir()?.join("recent-events.json"),

@@ -94,19 +94,47 @@ impl Shell {
         Ok(info)
     }
 
-    /// Takes `count` shots into the open event (the event stays locked meanwhile).
+    /// The open event (a handle sharing its database pool), or the error to show.
+    pub async fn event(&self, to_do: &str) -> Result<Event, AppError> {
+        self.event
+            .lock()
+            .await
+            .clone()
+            .ok_or_else(|| AppError::new("no_event", format!("open an event first: {to_do}")))
+    }
+
+    /// Takes `count` shots into the open event: from the running camera when the Booth's
+    /// camera is on (a device opens only once), else from `source` opened for the purpose.
     pub async fn shoot(
         &self,
+        camera: &crate::camera::Camera,
         count: u32,
         interval: std::time::Duration,
     ) -> Result<Vec<popbooth_capture::Taken>, AppError> {
-        let guard = self.event.lock().await;
-        let event = guard.as_ref().ok_or_else(|| AppError {
-            kind: "no_event".into(),
-            message: "open an event first: shots are saved into it".into(),
-        })?;
-        let camera = popbooth_capture::TestCamera::default();
-        Ok(popbooth_capture::shoot(event, camera, count, interval, 480).await?)
+        const PREVIEW: u32 = 480;
+        let event = self.event("shots are saved into it").await?;
+        let source = camera.source();
+        if !camera.is_running() {
+            return Ok(popbooth_capture::shoot(&event, source, count, interval, PREVIEW).await?);
+        }
+        let session = popbooth_capture::start_session(&event, count).await?;
+        let label = source.label();
+        let mut taken = Vec::new();
+        for seq in 1..=count {
+            if seq > 1 {
+                tokio::time::sleep(interval).await;
+            }
+            let frame = camera.grab().await.ok_or_else(|| {
+                AppError::new(
+                    "capture",
+                    "the camera gave no picture: it may be reconnecting",
+                )
+            })?;
+            taken.push(
+                popbooth_capture::save_shot(&event, &session, seq, &label, frame, PREVIEW).await?,
+            );
+        }
+        Ok(taken)
     }
 
     pub async fn close(&self) {

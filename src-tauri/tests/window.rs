@@ -293,11 +293,15 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         // The shell opens on the Booth section, with the event's name in the sidebar.
         text_when(c, "#event-name", |t| t == "E2E Fair").await?;
         text_when(c, "#section h1", |t| t == "Booth").await?;
-        text_when(c, "#section .coming", |t| t.contains("hot folder")).await?;
         for id in ["booth", "edit", "sell", "deliver", "dashboard", "settings"] {
             c.find(Locator::Css(&format!("#nav-{id}"))).await?;
         }
-        // The camera check shows a real frame of the test camera (FFmpeg's testsrc2).
+        // The camera turns on by itself, and the camera check shows a real frame of the test
+        // camera (FFmpeg's testsrc2).
+        text_when(c, "#camera-status", |t| {
+            t == "Test camera · live · 1280×720 at 30 fps"
+        })
+        .await?;
         text_when(c, "#camera-source", |t| {
             t.starts_with("Built-in test camera, 1280×720")
         })
@@ -334,7 +338,6 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         // Live view: frames reach the canvas at a steady rate with measured latency. (The
         // rate under Xvfb with software rendering, with the other tests running, is not the
         // rate on a laptop: the bound here is loose; docs/benchmarks.md has the figures.)
-        c.find(Locator::Css("#live-start")).await?.click().await?;
         let stats = text_when(c, "#live-stats", |t| {
             t.split(' ')
                 .next()
@@ -343,19 +346,97 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         })
         .await?;
         eprintln!("live view under test: {stats}");
-        text_when(c, "#live-status", |t| t == "live").await?;
         c.execute(
             "document.getElementById('live-canvas').scrollIntoView()",
             Vec::new(),
         )
         .await?;
         screenshot(&display, &out_dir.join("window-live-view.png"))?;
+
+        // Record two seconds from the running camera (checked on disk below).
+        c.find(Locator::Css("#record-start")).await?.click().await?;
+        text_when(c, "#recording-status", |t| {
+            t.starts_with("Recording 0:01 · libx264 · with sound")
+        })
+        .await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let while_recording = c.find(Locator::Css("#live-stats")).await?.text().await?;
+        eprintln!("live view while recording: {while_recording}");
+        c.find(Locator::Css("#record-stop")).await?.click().await?;
+        let saved = text_when(c, "#recording-status", |t| t.starts_with("Saved ")).await?;
+        eprintln!("recording under test: {saved}");
+
+        // The attendee screen: live view full screen, a big countdown, then the photo.
+        c.find(Locator::Css("#countdown"))
+            .await?
+            .select_by_value("3")
+            .await?;
+        c.find(Locator::Css("#attendee-open")).await?.click().await?;
+        c.find(Locator::Css("#attendee-canvas")).await?;
+        c.find(Locator::Css("#attendee-shutter")).await?.click().await?;
+        let digit = text_when(c, "#countdown-overlay", |t| ["3", "2", "1"].contains(&t)).await?;
+        eprintln!("attendee countdown showed {digit}");
+        screenshot(&display, &out_dir.join("window-attendee-countdown.png"))?;
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#attendee-shots img"))
+            .await?;
+        screenshot(&display, &out_dir.join("window-attendee-photo.png"))?;
+        c.find(Locator::Css("#attendee-close")).await?.click().await?;
+
+        // A camera that is not there: the Booth says it is reconnecting and keeps trying;
+        // back on the test camera, it is live again without a restart.
+        c.execute(
+            "return window.__TAURI_INTERNALS__.invoke('select_camera', { source: 'v4l2:/dev/video97' })",
+            Vec::new(),
+        )
+        .await?;
+        let reconnecting = text_when(c, "#camera-status", |t| {
+            t.starts_with("v4l2:/dev/video97 · reconnecting, attempt ")
+        })
+        .await?;
+        eprintln!("camera status under test: {reconnecting}");
+        text_when(c, "#live-reconnecting", |t| t.contains("Reconnecting")).await?;
+        screenshot(&display, &out_dir.join("window-reconnecting.png"))?;
+        c.find(Locator::Css("#camera-source-select"))
+            .await?
+            .select_by_value("test")
+            .await?;
+        text_when(c, "#camera-status", |t| t.starts_with("Test camera · live")).await?;
+
+        // The hot folder: a finished image is imported, a text file rejected with its reason,
+        // and a folder that disappears is waited for.
+        let hot = tmp.path().join("tether");
+        std::fs::create_dir_all(&hot)?;
+        let path_input = c.find(Locator::Css("#hot-folder-path")).await?;
+        path_input.send_keys(&hot.to_string_lossy()).await?;
+        c.find(Locator::Css("#hot-folder-start")).await?.click().await?;
+        text_when(c, "#hot-folder-state", |t| t.starts_with("Watching ")).await?;
+        std::fs::copy(
+            workspace().join("assets/samples/astronaut.png"),
+            hot.join("IMG_0001.png"),
+        )?;
+        std::fs::write(hot.join("notes.txt"), "not a photo")?;
+        text_when(c, "#hot-folder-log", |t| {
+            t.contains("Imported IMG_0001.png (512×512)") && t.contains("Rejected notes.txt")
+        })
+        .await?;
+        std::fs::remove_dir_all(&hot)?;
+        text_when(c, "#hot-folder-state", |t| t.starts_with("Folder unreachable")).await?;
+        std::fs::create_dir_all(&hot)?;
+        text_when(c, "#hot-folder-state", |t| t.starts_with("Watching ")).await?;
+        screenshot(&display, &out_dir.join("window-hot-folder.png"))?;
+        c.find(Locator::Css("#hot-folder-stop")).await?.click().await?;
+
         c.find(Locator::Css("#live-stop")).await?.click().await?;
-        text_when(c, "#live-status", |t| t == "off").await?;
+        text_when(c, "#camera-status", |t| t == "Test camera · off").await?;
+
+        // Settings lists the encoders this machine has and the one recordings use.
+        c.find(Locator::Css("#nav-settings")).await?.click().await?;
+        text_when(c, "#records-with", |t| t.starts_with("Recordings use ")).await?;
 
         // Settings shows where the event lives; closing it goes back to the picker, which now
         // lists it as recent.
-        c.find(Locator::Css("#nav-settings")).await?.click().await?;
         text_when(c, "#settings-event-path", |t| t.ends_with("E2E Fair")).await?;
         c.find(Locator::Css("#close-event")).await?.click().await?;
         text_when(c, "#recent-events", |t| t.contains("E2E Fair")).await?;
@@ -369,9 +450,33 @@ async fn create_an_event_in_the_real_window() -> TestResult {
     let event = popbooth_store::Event::open(&event_dir).await?;
     assert_eq!(event.info().name, "E2E Fair");
     let shots = event.shots().await?;
-    assert_eq!(shots.len(), 1, "{shots:?}");
-    let original = image::open(event.root().join(&shots[0].file))?;
-    assert_eq!((original.width(), original.height()), (1280, 720));
+    assert_eq!(shots.len(), 3, "{shots:?}");
+    for shot in &shots[..2] {
+        let original = image::open(event.root().join(&shot.file))?;
+        assert_eq!((original.width(), original.height()), (1280, 720));
+        assert_eq!(shot.source, "test camera");
+    }
+    assert_eq!(shots[2].source, "hot folder: IMG_0001.png");
+    let recordings: Vec<_> = std::fs::read_dir(event.root().join("recordings"))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(recordings.len(), 1, "{recordings:?}");
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+        ])
+        .args(["-of", "default=nw=1:nk=1"])
+        .arg(&recordings[0])
+        .output()?;
+    let probed = String::from_utf8(probe.stdout)?;
+    let lines: Vec<&str> = probed.lines().collect();
+    assert_eq!(&lines[..2], ["h264", "aac"], "{probed}");
+    let seconds: f64 = lines.get(2).ok_or("no duration")?.parse()?;
+    assert!(seconds >= 1.0, "{seconds} s recorded");
     event.close().await;
     let busy_files: Vec<_> = std::fs::read_dir(&busy)?
         .flatten()

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use popbooth_capture::{TestCamera, grab_frame};
+use popbooth_capture::{Source, grab_frame};
 use popbooth_portrait::{FaceDetector, Models, Runtime, find_models_dir};
 use popbooth_store::Event;
 
@@ -14,7 +14,7 @@ async fn camera_frame_and_portrait_land_in_an_event_and_are_analysed()
     let event = Event::create(&tmp.path().join("Flow"), "Flow test").await?;
 
     // A frame from the test camera, saved as an original.
-    let frame = grab_frame(&TestCamera::default())?;
+    let frame = grab_frame(&Source::default())?;
     let img = image::RgbImage::from_raw(frame.width, frame.height, frame.data)
         .ok_or("frame size mismatch")?;
     let cam_path = event.originals_dir().join("testcam.png");

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ffmpeg_next::frame;
 
-use crate::{CaptureError, EncoderSettings, LavfiSource, VideoEncoder};
+use crate::{CameraSource, CaptureError, EncoderSettings, VideoEncoder};
 
 /// One encode job: `frames` frames of FFmpeg's testsrc2 at the given size and rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn encode_in_process(
     let producer = std::thread::Builder::new()
         .name("bench-source".into())
         .spawn(move || -> Result<(), CaptureError> {
-            let mut source = LavfiSource::open(&graph)?;
+            let mut source = CameraSource::lavfi(&graph)?;
             for _ in 0..frames {
                 let mut frame = frame::Video::empty();
                 if !source.next_frame(&mut frame)? || tx.send(frame).is_err() {

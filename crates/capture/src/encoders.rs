@@ -1,12 +1,13 @@
-use std::ffi::CString;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use ffmpeg_next::{codec::Id, format::Pixel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ffi;
 
 /// The video codecs Popbooth records and streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
 pub enum VideoCodec {
     H264,
@@ -23,7 +24,7 @@ impl VideoCodec {
 }
 
 /// One encoder of this FFmpeg build and whether it opened on this machine.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub struct EncoderReport {
     /// FFmpeg's name, e.g. `libx264`, `h264_nvenc`, `hevc_vaapi`.
     pub name: String,
@@ -45,7 +46,8 @@ pub struct EncoderReport {
 /// (VAAPI, QSV) get both, so "does not open" means the hardware or driver is missing.
 ///
 /// Each one that opens then gets the self-test ([`crate::self_test`]): opening is no proof
-/// that an encoder produces good pictures.
+/// that an encoder produces good pictures. Takes a few seconds; [`EncoderCache`] keeps the
+/// answer per machine.
 pub fn probe_encoders() -> Result<Vec<EncoderReport>, crate::CaptureError> {
     crate::init()?;
     let mut out = Vec::new();
@@ -53,23 +55,20 @@ pub fn probe_encoders() -> Result<Vec<EncoderReport>, crate::CaptureError> {
         for entry in ffi::encoders_of(codec.id()) {
             let name = entry.codec.name().to_owned();
             let opened = try_open(&entry, 1280, 720, 30);
-            let takes_yuv420 = entry
-                .codec
-                .video()
-                .ok()
-                .and_then(|v| v.formats())
-                .is_none_or(|mut f| f.any(|p| p == Pixel::YUV420P));
-            let checked = match (&opened, entry.wrapper.as_deref()) {
-                (Err(_), _) => Err("it does not open".to_owned()),
-                (Ok(()), _) if !takes_yuv420 => Err(
-                    "not checked: it does not take YUV 4:2:0 frames, which Popbooth records"
+            let takes_yuv420 = crate::encode::hardware_frames(&name).is_some()
+                || entry
+                    .codec
+                    .video()
+                    .ok()
+                    .and_then(|v| v.formats())
+                    .is_none_or(|mut f| f.any(|p| p == Pixel::YUV420P || p == Pixel::NV12));
+            let checked = match &opened {
+                Err(_) => Err("it does not open".to_owned()),
+                Ok(()) if !takes_yuv420 => Err(
+                    "not checked: it takes neither YUV 4:2:0 nor NV12 frames, which Popbooth records"
                         .to_owned(),
                 ),
-                (Ok(()), Some("vaapi" | "qsv")) => Err(
-                    "not checked: uploading frames to VAAPI/QSV surfaces is not built yet"
-                        .to_owned(),
-                ),
-                (Ok(()), _) => crate::self_test(&name).map(drop).map_err(|e| e.to_string()),
+                Ok(()) => crate::self_test(&name).map(drop).map_err(|e| e.to_string()),
             };
             out.push(EncoderReport {
                 name,
@@ -85,91 +84,66 @@ pub fn probe_encoders() -> Result<Vec<EncoderReport>, crate::CaptureError> {
     Ok(out)
 }
 
-fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: i32) -> Result<(), String> {
-    let codec = entry.codec;
-    let mut enc = ffmpeg_next::codec::context::Context::new_with_codec(codec)
-        .encoder()
+/// Opens `entry` as recording would (hardware device and frames context for VAAPI and QSV;
+/// system-memory encoders in the first pixel format they list, the one they prefer).
+fn try_open(entry: &ffi::CodecEntry, width: u32, height: u32, fps: u32) -> Result<(), String> {
+    let name = entry.codec.name();
+    let format = entry
+        .codec
         .video()
-        .map_err(|e| e.to_string())?;
-    enc.set_width(width);
-    enc.set_height(height);
-    enc.set_time_base(ffmpeg_next::Rational::new(1, fps));
-    enc.set_frame_rate(Some(ffmpeg_next::Rational::new(fps, 1)));
-    enc.set_bit_rate(4_000_000);
-    // Keep the device alive until the encoder has been opened and closed again.
-    let mut _device = None;
-    match entry.wrapper.as_deref() {
-        Some(kind @ ("vaapi" | "qsv")) => {
-            let kind_c = CString::new(kind).map_err(|e| e.to_string())?;
-            let device =
-                ffi::HwDevice::create(&kind_c).map_err(|e| format!("no {kind} device: {e}"))?;
-            let hw = if kind == "vaapi" {
-                Pixel::VAAPI
-            } else {
-                Pixel::QSV
-            };
-            device
-                .attach_frames(&mut enc, hw.into(), Pixel::NV12.into(), width, height)
-                .map_err(|e| format!("{kind} frames context: {e}"))?;
-            _device = Some(device);
-        }
-        _ => {
-            // System-memory encoders (software, NVENC, AMF, VideoToolbox, MediaFoundation):
-            // the first pixel format they list is the one they prefer.
-            let format = codec
-                .video()
-                .ok()
-                .and_then(|v| v.formats())
-                .and_then(|mut f| f.next())
-                .unwrap_or(Pixel::YUV420P);
-            enc.set_format(format);
-        }
-    }
-    let mut options = ffmpeg_next::Dictionary::new();
-    crate::encode::quiet_options(codec.name(), &mut options);
-    enc.open_as_with(codec, options)
-        .map(drop)
-        .map_err(|e| e.to_string())
+        .ok()
+        .and_then(|v| v.formats())
+        .and_then(|mut f| f.next())
+        .unwrap_or(Pixel::YUV420P);
+    crate::VideoEncoder::open(&crate::EncoderSettings {
+        format,
+        ..crate::EncoderSettings::new(name, width, height, fps)
+    })
+    .map(drop)
+    .map_err(|e| match e {
+        crate::CaptureError::Encoder { error, .. } => error.to_string(),
+        other => other.to_string(),
+    })
 }
 
-/// H.264 encoders in this platform's order of preference, ending in software. VAAPI and QSV
-/// are left out of recording until frames are uploaded to their surfaces (they take hardware
-/// frames only); `probe_encoders` still checks them.
+/// H.264 encoders in this platform's order of preference (NVENC, QSV, VAAPI, AMF,
+/// VideoToolbox, MediaFoundation, as each platform has them), ending in software.
 pub fn h264_preference() -> &'static [&'static str] {
     if cfg!(target_os = "macos") {
         &["h264_videotoolbox", "libx264"]
     } else if cfg!(target_os = "windows") {
-        &["h264_nvenc", "h264_amf", "h264_mf", "libx264"]
+        &["h264_nvenc", "h264_qsv", "h264_amf", "h264_mf", "libx264"]
     } else {
-        &["h264_nvenc", "libx264"]
+        &["h264_nvenc", "h264_qsv", "h264_vaapi", "libx264"]
     }
 }
 
-/// The first H.264 encoder of [`h264_preference`] that opens for this size and rate and
-/// passes the self-test.
-pub fn choose_h264(width: u32, height: u32, fps: u32) -> Result<String, crate::CaptureError> {
-    crate::init()?;
-    let mut last_error = String::from("no H.264 encoder in this FFmpeg build");
-    for name in h264_preference() {
-        let Some(entry) = ffi::encoders_of(Id::H264)
-            .into_iter()
-            .find(|e| e.codec.name() == *name)
-        else {
-            continue;
-        };
-        let opened = try_open(&entry, width, height, i32::try_from(fps).unwrap_or(30));
-        match opened.and_then(|()| crate::self_test(name).map(drop).map_err(|e| e.to_string())) {
-            Ok(()) => {
-                tracing::info!(encoder = name, "chose H.264 encoder");
-                return Ok((*name).to_owned());
-            }
-            Err(e) => {
-                tracing::info!(encoder = name, error = %e, "encoder does not work");
-                last_error = format!("{name}: {e}");
-            }
-        }
-    }
-    Err(crate::CaptureError::NoEncoder(last_error))
+/// The first H.264 encoder of [`h264_preference`] that the probe found working.
+pub fn choose_h264(reports: &[EncoderReport]) -> Result<String, crate::CaptureError> {
+    h264_preference()
+        .iter()
+        .find(|name| reports.iter().any(|r| r.name == **name && r.works))
+        .map(|name| (*name).to_owned())
+        .ok_or_else(|| {
+            let why: Vec<String> = reports
+                .iter()
+                .filter(|r| r.codec == VideoCodec::H264)
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        r.name,
+                        r.check_error
+                            .as_deref()
+                            .unwrap_or("not in the preference list")
+                    )
+                })
+                .collect();
+            crate::CaptureError::NoEncoder(if why.is_empty() {
+                "no H.264 encoder in this FFmpeg build".into()
+            } else {
+                why.join("; ")
+            })
+        })
 }
 
 /// The slowest (best-looking) libx264 preset that still encodes `width`x`height` at least
@@ -180,7 +154,6 @@ pub fn software_preset(
     height: u32,
     fps: u32,
 ) -> Result<&'static str, crate::CaptureError> {
-    const PRESETS: [&str; 4] = ["faster", "veryfast", "superfast", "ultrafast"];
     let job = |preset: &str| crate::bench::EncodeJob {
         frames: fps.clamp(10, 30),
         width,
@@ -189,7 +162,7 @@ pub fn software_preset(
         encoder: "libx264".into(),
         preset: preset.into(),
     };
-    for preset in PRESETS {
+    for preset in SOFTWARE_PRESETS {
         let t = crate::bench::encode_in_process(&job(preset), |_| {})?;
         tracing::info!(preset, fps = t.fps(), "libx264 preset speed");
         if t.fps() >= f64::from(fps) * 1.3 {
@@ -197,4 +170,148 @@ pub fn software_preset(
         }
     }
     Ok("ultrafast")
+}
+
+/// The libx264 presets tried, best-looking first.
+const SOFTWARE_PRESETS: [&str; 4] = ["faster", "veryfast", "superfast", "ultrafast"];
+
+/// What the encoder probe found on this machine, kept in a JSON file so that the app starts
+/// in milliseconds instead of seconds. It is probed again when the machine changes (another
+/// FFmpeg, GPU or driver) or when asked ([`EncoderCache::refresh`]).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct EncoderCache {
+    /// What the answers depend on: FFmpeg version, OS, GPU devices and drivers.
+    pub machine: String,
+    /// When it was probed, seconds since the Unix epoch.
+    pub probed_at: u64,
+    pub encoders: Vec<EncoderReport>,
+    /// libx264 preset that keeps up, by `WIDTHxHEIGHT@FPS`.
+    pub presets: BTreeMap<String, String>,
+}
+
+impl EncoderCache {
+    /// The cache in `file` if it was made on this machine as it is now; otherwise a new
+    /// probe, written to `file` (a cache that cannot be written is logged, not an error).
+    pub fn load(file: &Path) -> Result<EncoderCache, crate::CaptureError> {
+        let machine = machine_fingerprint();
+        let cached = std::fs::read(file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<EncoderCache>(&b).ok())
+            .filter(|c| c.machine == machine);
+        match cached {
+            Some(c) => Ok(c),
+            None => Self::refresh(file),
+        }
+    }
+
+    /// Probes again and rewrites `file`.
+    pub fn refresh(file: &Path) -> Result<EncoderCache, crate::CaptureError> {
+        let cache = EncoderCache {
+            machine: machine_fingerprint(),
+            probed_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            encoders: probe_encoders()?,
+            presets: BTreeMap::new(),
+        };
+        cache.save(file);
+        Ok(cache)
+    }
+
+    /// The libx264 preset for this size and rate: from the cache, or measured and kept.
+    pub fn software_preset(
+        &mut self,
+        file: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+    ) -> Result<String, crate::CaptureError> {
+        let key = format!("{width}x{height}@{fps}");
+        if let Some(p) = self.presets.get(&key) {
+            return Ok(p.clone());
+        }
+        let preset = software_preset(width, height, fps)?.to_owned();
+        self.presets.insert(key, preset.clone());
+        self.save(file);
+        Ok(preset)
+    }
+
+    /// How to record `source` into `out`: `encoder` (None: the best that works here) with
+    /// `preset` (None: for libx264, the one that keeps up), and libx264 to fall back on when
+    /// a hardware encoder fails.
+    pub fn record_settings(
+        &mut self,
+        file: &Path,
+        source: &crate::Source,
+        out: &Path,
+        encoder: Option<&str>,
+        preset: Option<&str>,
+    ) -> Result<crate::RecordSettings, crate::CaptureError> {
+        let (width, height, fps) = source.nominal_mode();
+        let encoder = match encoder {
+            Some(name) => name.to_owned(),
+            None => self.h264()?,
+        };
+        let software = |this: &mut Self| this.software_preset(file, width, height, fps);
+        let preset = match (encoder.as_str(), preset) {
+            (_, Some(p)) => Some(p.to_owned()),
+            ("libx264", None) => Some(software(self)?),
+            _ => None,
+        };
+        let fallback = if encoder == "libx264" {
+            None
+        } else {
+            Some(crate::Fallback {
+                encoder: "libx264".into(),
+                preset: Some(software(self)?),
+            })
+        };
+        Ok(crate::RecordSettings {
+            out: out.to_owned(),
+            source: source.clone(),
+            encoder,
+            preset,
+            fallback,
+            audio: true,
+            duration: None,
+            fail_encoder_after: None,
+        })
+    }
+
+    /// The H.264 encoder to record with ([`choose_h264`]).
+    pub fn h264(&self) -> Result<String, crate::CaptureError> {
+        choose_h264(&self.encoders)
+    }
+
+    fn save(&self, file: &Path) {
+        let written = serde_json::to_vec_pretty(self)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                popbooth_store::write_atomically(file, &bytes).map_err(|e| e.to_string())
+            });
+        if let Err(e) = written {
+            tracing::warn!(file = %file.display(), error = %e, "could not keep the encoder probe");
+        }
+    }
+}
+
+/// What encoder answers depend on: this FFmpeg, the OS, and the GPU devices and drivers
+/// that the hardware encoders use.
+fn machine_fingerprint() -> String {
+    let mut parts = vec![
+        format!("ffmpeg {}", ffi::version_info()),
+        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    ];
+    if let Ok(dir) = std::fs::read_dir("/dev/dri") {
+        let mut nodes: Vec<String> = dir
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        nodes.sort();
+        parts.push(format!("dri {}", nodes.join(",")));
+    }
+    if let Ok(v) = std::fs::read_to_string("/proc/driver/nvidia/version") {
+        parts.push(v.lines().next().unwrap_or_default().trim().to_owned());
+    }
+    parts.join("; ")
 }

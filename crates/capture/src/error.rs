@@ -14,6 +14,16 @@ pub enum CaptureError {
         error: ffmpeg_next::Error,
     },
 
+    #[error("{source_name:?} is not a source: {reason}")]
+    BadSource { source_name: String, reason: String },
+
+    #[error("{input} could not list its devices: {error}")]
+    ListDevices {
+        input: String,
+        #[source]
+        error: ffmpeg_next::Error,
+    },
+
     #[error("the source {0} has no video stream")]
     NoVideo(String),
 

@@ -65,8 +65,6 @@ pub(crate) fn write_trailer(
 pub(crate) struct CodecEntry {
     pub codec: ffmpeg_next::Codec,
     pub hardware: bool,
-    /// The external wrapper (`libx264`, `nvenc`, `vaapi`, `qsv`, `videotoolbox`, `amf`, ...).
-    pub wrapper: Option<String>,
 }
 
 /// All encoders of `id` in this build (`av_codec_iterate`, which `ffmpeg-next` lacks).
@@ -99,11 +97,7 @@ pub(crate) fn encoders_of(id: ffmpeg_next::codec::Id) -> Vec<CodecEntry> {
             || wrapper
                 .as_deref()
                 .is_some_and(|w| HARDWARE_WRAPPERS.contains(&w));
-        out.push(CodecEntry {
-            codec,
-            hardware,
-            wrapper,
-        });
+        out.push(CodecEntry { codec, hardware });
     }
     out
 }
@@ -175,6 +169,111 @@ impl Drop for HwDevice {
     }
 }
 
+/// Copies a system-memory frame (`sw`, in the frames context's `sw_format`) into a new
+/// hardware surface from the frames context that `encoder` was opened with (VAAPI, QSV).
+pub(crate) fn upload_frame(
+    encoder: &mut ffmpeg_next::encoder::video::Encoder,
+    sw: &ffmpeg_next::frame::Video,
+) -> Result<ffmpeg_next::frame::Video, ffmpeg_next::Error> {
+    // SAFETY: the encoder was opened with a frames context (attach_frames); the new frame is
+    // owned by the returned wrapper (freed on drop, also on the error paths); `sw` is only
+    // read. av_hwframe_get_buffer gives the frame a surface from the pool, and
+    // av_hwframe_transfer_data copies the pixels into it.
+    unsafe {
+        let frames = (*encoder.as_mut_ptr()).hw_frames_ctx;
+        if frames.is_null() {
+            return Err(ffmpeg_next::Error::InvalidData);
+        }
+        let mut hw = ffmpeg_next::frame::Video::empty();
+        let r = sys::av_hwframe_get_buffer(frames, hw.as_mut_ptr(), 0);
+        if r < 0 {
+            return Err(ffmpeg_next::Error::from(r));
+        }
+        let r = sys::av_hwframe_transfer_data(hw.as_mut_ptr(), sw.as_ptr(), 0);
+        if r < 0 {
+            return Err(ffmpeg_next::Error::from(r));
+        }
+        hw.set_pts(sw.pts());
+        Ok(hw)
+    }
+}
+
+/// One capture device that an input device (`v4l2`, `dshow`, ...) reports.
+pub(crate) struct ListedDevice {
+    pub name: String,
+    pub description: String,
+    pub video: bool,
+    pub audio: bool,
+    pub default: bool,
+}
+
+/// `avdevice_list_input_sources`: the devices `format` can open, as libavdevice finds them.
+pub(crate) fn list_input_sources(
+    format: &ffmpeg_next::format::Input,
+) -> Result<Vec<ListedDevice>, ffmpeg_next::Error> {
+    let mut out = Vec::new();
+    // SAFETY: `format` points to a static AVInputFormat; the list is allocated by libavdevice,
+    // read within its bounds (nb_devices, nb_media_types, nullable strings checked) and freed
+    // once with avdevice_free_list_devices.
+    unsafe {
+        let mut list: *mut sys::AVDeviceInfoList = std::ptr::null_mut();
+        let r = sys::avdevice_list_input_sources(
+            format.as_ptr() as *mut _,
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            &mut list,
+        );
+        if r < 0 {
+            sys::avdevice_free_list_devices(&mut list);
+            return Err(ffmpeg_next::Error::from(r));
+        }
+        if list.is_null() {
+            return Ok(out);
+        }
+        let text = |p: *const std::os::raw::c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(p).to_string_lossy().into_owned()
+            }
+        };
+        for i in 0..(*list).nb_devices.max(0) as usize {
+            let d = *(*list).devices.add(i);
+            if d.is_null() {
+                continue;
+            }
+            let types: &[sys::AVMediaType] = if (*d).media_types.is_null() {
+                &[]
+            } else {
+                std::slice::from_raw_parts((*d).media_types, (*d).nb_media_types.max(0) as usize)
+            };
+            out.push(ListedDevice {
+                name: text((*d).device_name),
+                description: text((*d).device_description),
+                // Older devices list no media types: a video input device gives video.
+                video: types.is_empty() || types.contains(&sys::AVMediaType::AVMEDIA_TYPE_VIDEO),
+                audio: types.contains(&sys::AVMediaType::AVMEDIA_TYPE_AUDIO),
+                default: (*list).default_device == i as i32,
+            });
+        }
+        sys::avdevice_free_list_devices(&mut list);
+    }
+    Ok(out)
+}
+
 fn libc_enomem() -> i32 {
     12 // ENOMEM on every platform FFmpeg supports
 }
+
+// SAFETY: a hardware device reference is a refcounted AVBufferRef, which FFmpeg allows to be
+// used and released from any thread.
+unsafe impl Send for HwDevice {}
+
+// SAFETY: an encoder owns its FFmpeg contexts (codec, swscale, hardware frames) exclusively;
+// FFmpeg contexts are not tied to the thread that made them, only never used from two
+// threads at once, which `&mut self` on every method guarantees. `ffmpeg-next` leaves
+// `Send` off its scaler only because it holds a raw pointer.
+unsafe impl Send for crate::encode::VideoEncoder {}
+
+// SAFETY: as for VideoEncoder: exclusive ownership of its codec and swresample contexts.
+unsafe impl Send for crate::audio::AudioEncoder {}

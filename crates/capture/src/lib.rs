@@ -1,13 +1,14 @@
-//! Capture: everything that turns light into files, through FFmpeg (`ffmpeg-next`).
+//! Capture: everything that turns light and sound into files, through FFmpeg (`ffmpeg-next`).
 //!
-//! Owns the camera sources (the built-in test camera, FFmpeg's `lavfi` test source standing
-//! in for a camera when none is attached; devices through libavdevice come next), keeping a
-//! source alive when it drops out, stills and bursts saved into the event, the hot folder of
-//! a tethered DSLR, the H.264/HEVC encoders (which exist, which open, which pass a decode-back
-//! self-test, which to use, which libx264 preset keeps up), recording to fragmented MP4, and
-//! the encode benchmark. Live view to the screen grows here next. This crate never prints
-//! and knows nothing of the GUI.
+//! Owns the camera sources (the built-in test camera, FFmpeg's `lavfi` test pattern and tone;
+//! capture devices through libavdevice: v4l2, avfoundation, dshow), keeping a source alive
+//! when it drops out, the live view's JPEGs, stills and bursts saved into the event, the hot
+//! folder of a tethered DSLR, the H.264/HEVC encoders (which exist, which open, which pass a
+//! decode-back self-test, kept per machine; which to use, which libx264 preset keeps up),
+//! recording with sound to fragmented MP4 with a software fallback, and the encode
+//! benchmark. This crate never prints and knows nothing of the GUI.
 
+mod audio;
 pub mod bench;
 mod encode;
 mod encoders;
@@ -23,15 +24,21 @@ mod verify;
 
 pub use encode::{EncoderSettings, VideoEncoder};
 pub use encoders::{
-    EncoderReport, VideoCodec, choose_h264, h264_preference, probe_encoders, software_preset,
+    EncoderCache, EncoderReport, VideoCodec, choose_h264, h264_preference, probe_encoders,
+    software_preset,
 };
 pub use error::CaptureError;
 pub use hotfolder::{HotFolderConfig, HotFolderEvent, watch_hot_folder};
-pub use live::{LiveFrame, run_live_view};
-pub use record::{RecordEvent, RecordReport, RecordSettings, record};
-pub use source::{LavfiSource, RgbFrame, TestCamera, burst, grab_frame, to_rgb, video_devices};
-pub use stills::{Taken, shoot};
-pub use supervise::{Backoff, CameraState, run_camera};
+pub use live::{LiveEncoder, LiveFrame, run_live_view};
+pub use record::{
+    Fallback, RecordEvent, RecordReport, RecordSettings, Recorder, Segment, StreamFormat, record,
+};
+pub use source::{
+    CameraSource, Device, DeviceInfo, Media, RgbFrame, Source, TestCamera, burst, camera_input,
+    grab_frame, list_devices, to_rgb,
+};
+pub use stills::{Taken, save_shot, shoot, start_session};
+pub use supervise::{Backoff, CameraState, Captured, run_camera};
 pub use verify::{MAX_MEAN_LUMA_DIFF, self_test};
 
 use std::sync::OnceLock;

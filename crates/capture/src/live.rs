@@ -2,13 +2,13 @@
 //! moment it was captured so that the screen can measure capture-to-screen latency.
 
 use std::sync::atomic::AtomicBool;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ffmpeg_next::{format::Pixel, frame, software::scaling};
 
 use crate::{
-    Backoff, CameraState, CaptureError, EncoderSettings, LavfiSource, TestCamera, VideoEncoder,
-    run_camera,
+    Backoff, CameraSource, CameraState, CaptureError, Captured, EncoderSettings, Source,
+    VideoEncoder, run_camera,
 };
 
 /// One picture of the live view.
@@ -92,45 +92,89 @@ impl JpegMaker {
     }
 }
 
-/// Runs the test camera's live view until `stop` is set (on the calling thread): frames at
-/// the camera's rate, at most `max_side` pixels wide, through `on_frame`; state changes
+/// Live view pictures from camera frames: each frame scaled to at most `max_side` pixels,
+/// made a JPEG, numbered and stamped with its capture time. A camera that comes back in
+/// another size or format is handled.
+pub struct LiveEncoder {
+    max_side: u32,
+    seq: u64,
+    maker: Option<JpegMaker>,
+}
+
+impl std::fmt::Debug for LiveEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveEncoder")
+            .field("seq", &self.seq)
+            .finish()
+    }
+}
+
+impl LiveEncoder {
+    pub fn new(max_side: u32) -> LiveEncoder {
+        LiveEncoder {
+            max_side,
+            seq: 0,
+            maker: None,
+        }
+    }
+
+    /// The live picture of `picture`, taken at `taken_at`.
+    pub fn encode(
+        &mut self,
+        picture: &frame::Video,
+        taken_at: Instant,
+    ) -> Result<Option<LiveFrame>, CaptureError> {
+        // Wall-clock capture time, for the screen to compare with its own clock.
+        let captured_at_ms = SystemTime::now()
+            .checked_sub(taken_at.elapsed())
+            .unwrap_or_else(SystemTime::now)
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let jpeg = match self
+            .maker
+            .as_mut()
+            .filter(|m| m.source == source_of(picture))
+        {
+            Some(m) => m.jpeg(picture)?,
+            None => self
+                .maker
+                .insert(JpegMaker::new(picture, self.max_side)?)
+                .jpeg(picture)?,
+        };
+        if jpeg.is_empty() {
+            return Ok(None);
+        }
+        self.seq += 1;
+        Ok(Some(LiveFrame {
+            seq: self.seq,
+            captured_at_ms,
+            jpeg,
+        }))
+    }
+}
+
+/// Runs a camera's live view until `stop` is set (on the calling thread): frames at the
+/// camera's rate, at most `max_side` pixels wide, through `on_frame`; state changes
 /// (live, reconnecting) through `on_state`.
 pub fn run_live_view(
-    camera: TestCamera,
+    source: &Source,
     max_side: u32,
     stop: &AtomicBool,
     mut on_frame: impl FnMut(LiveFrame),
     on_state: impl FnMut(CameraState),
 ) {
-    let mut seq = 0u64;
-    let mut maker: Option<JpegMaker> = None;
+    let mut live = LiveEncoder::new(max_side);
     run_camera(
-        || LavfiSource::test_camera(&camera),
-        camera.fps,
+        || CameraSource::open(source, false),
         Backoff::default(),
         stop,
-        |picture| {
-            let captured_at_ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64);
-            // A reopened camera may deliver another size or format: start afresh then.
-            let jpeg = match maker.as_mut().filter(|m| m.source == source_of(picture)) {
-                Some(m) => m.jpeg(picture),
-                None => {
-                    JpegMaker::new(picture, max_side).and_then(|m| maker.insert(m).jpeg(picture))
+        |captured| {
+            if let Captured::Video { frame, taken_at } = captured {
+                match live.encode(frame, taken_at) {
+                    Ok(Some(f)) => on_frame(f),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "live view: a frame could not be encoded"),
                 }
-            };
-            match jpeg {
-                Ok(jpeg) if !jpeg.is_empty() => {
-                    seq += 1;
-                    on_frame(LiveFrame {
-                        seq,
-                        captured_at_ms,
-                        jpeg,
-                    });
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "live view: a frame could not be encoded"),
             }
         },
         on_state,

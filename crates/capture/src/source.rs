@@ -1,4 +1,6 @@
-use ffmpeg_next::{format::Pixel, frame, media, software::scaling};
+use std::time::{Duration, Instant};
+
+use ffmpeg_next::{Dictionary, format::Pixel, frame, media, software::scaling};
 
 use crate::{CaptureError, ffi};
 
@@ -100,107 +102,483 @@ impl RgbFrame {
     }
 }
 
-/// The video capture devices the system shows (Linux: `/dev/video*`), sorted. Opening them
-/// comes with the capture issue; for now the Booth uses the test camera and lists these.
-pub fn video_devices() -> Vec<String> {
-    if !cfg!(target_os = "linux") {
-        return Vec::new();
-    }
-    let mut found: Vec<String> = std::fs::read_dir("/dev")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("video")
-                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
-                .then(|| format!("/dev/{name}"))
-        })
-        .collect();
-    found.sort();
-    found
+/// Where pictures come from: the built-in test camera or a capture device opened through
+/// libavdevice. Written as text (`--source`) it is `test`, or the input device's name, a colon
+/// and the device as that input names it: `v4l2:/dev/video0`, `avfoundation:0` (video
+/// device 0; `avfoundation:0:0` adds microphone 0), `dshow:video=HD Pro Webcam C920`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Test(TestCamera),
+    Device(Device),
 }
 
-/// A `lavfi` filter graph opened as an input (the test camera is one) that yields decoded
-/// frames in the source's own pixel format.
-pub struct LavfiSource {
+/// A capture device and the mode asked of it (None: the device's default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The libavdevice input: `v4l2`, `avfoundation`, `dshow`.
+    pub input: String,
+    /// The device as that input names it.
+    pub device: String,
+    pub size: Option<(u32, u32)>,
+    pub fps: Option<u32>,
+}
+
+/// The input devices that list and open cameras, per platform.
+pub fn camera_input() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "avfoundation"
+    } else if cfg!(target_os = "windows") {
+        "dshow"
+    } else {
+        "v4l2"
+    }
+}
+
+const KNOWN_INPUTS: &[&str] = &["v4l2", "avfoundation", "dshow", "lavfi"];
+
+impl std::str::FromStr for Source {
+    type Err = CaptureError;
+
+    fn from_str(s: &str) -> Result<Source, CaptureError> {
+        let bad = |why: &str| CaptureError::BadSource {
+            source_name: s.to_owned(),
+            reason: why.to_owned(),
+        };
+        if s.contains('\0') {
+            return Err(bad("it contains a NUL character"));
+        }
+        if s == "test" {
+            return Ok(Source::Test(TestCamera::default()));
+        }
+        let (input, device) = s
+            .split_once(':')
+            .ok_or_else(|| bad("write `test` or INPUT:DEVICE, e.g. v4l2:/dev/video0"))?;
+        if !KNOWN_INPUTS.contains(&input) {
+            return Err(bad(&format!(
+                "the input must be one of {}",
+                KNOWN_INPUTS.join(", ")
+            )));
+        }
+        if device.is_empty() {
+            return Err(bad("the device after the colon is missing"));
+        }
+        Ok(Source::Device(Device {
+            input: input.to_owned(),
+            device: device.to_owned(),
+            size: None,
+            fps: None,
+        }))
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Test(_) => f.write_str("test"),
+            Source::Device(d) => write!(f, "{}:{}", d.input, d.device),
+        }
+    }
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Source::Test(TestCamera::default())
+    }
+}
+
+impl Source {
+    /// The same source asked for another picture size and frame rate (None keeps what it
+    /// has). The test camera's size must be even and 16 to 8192 px a side.
+    pub fn with_mode(self, size: Option<(u32, u32)>, fps: Option<u32>) -> Source {
+        match self {
+            Source::Test(mut t) => {
+                if let Some((w, h)) = size {
+                    (t.width, t.height) = (w, h);
+                }
+                if let Some(fps) = fps {
+                    t.fps = fps;
+                }
+                Source::Test(t)
+            }
+            Source::Device(mut d) => {
+                d.size = size.or(d.size);
+                d.fps = fps.or(d.fps);
+                Source::Device(d)
+            }
+        }
+    }
+
+    /// The size and rate it is expected to deliver: the test camera's, or what was asked of
+    /// the device (1920x1080 at 30 fps when nothing was: what booth webcams give).
+    pub fn nominal_mode(&self) -> (u32, u32, u32) {
+        match self {
+            Source::Test(t) => (t.width, t.height, t.fps),
+            Source::Device(d) => {
+                let (w, h) = d.size.unwrap_or((1920, 1080));
+                (w, h, d.fps.unwrap_or(30))
+            }
+        }
+    }
+
+    /// What the source is, for people and for the `source` column of a shot.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Test(_) => "test camera".into(),
+            Source::Device(d) => format!("{}:{}", d.input, d.device),
+        }
+    }
+}
+
+/// A capture device that libavdevice lists on this system.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct DeviceInfo {
+    /// What `--source` takes to open it, e.g. `v4l2:/dev/video0`.
+    pub source: String,
+    /// The device's own name, e.g. `HD Pro Webcam C920`.
+    pub name: String,
+    pub video: bool,
+    pub audio: bool,
+    /// The system's default device.
+    pub default: bool,
+}
+
+/// The cameras (and, where the input device lists them, microphones) that this platform's
+/// input device (v4l2, avfoundation, dshow) finds. An input that cannot list its devices
+/// (avfoundation in FFmpeg 5) is reported as an error.
+pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
+    crate::init()?;
+    let input = camera_input();
+    let Some(ffmpeg_next::Format::Input(format)) = std::ffi::CString::new(input)
+        .ok()
+        .and_then(|c| ffi::find_input_format(&c))
+    else {
+        return Err(CaptureError::MissingInputFormat(input));
+    };
+    let listed = match ffi::list_input_sources(&format) {
+        Ok(listed) => listed,
+        // v4l2 answers "no such file" when there is no /dev/video* at all.
+        Err(ffmpeg_next::Error::Other { errno }) if errno == ffmpeg_next::util::error::ENOENT => {
+            Vec::new()
+        }
+        Err(error) => {
+            return Err(CaptureError::ListDevices {
+                input: input.into(),
+                error,
+            });
+        }
+    };
+    Ok(listed
+        .into_iter()
+        .map(|d| DeviceInfo {
+            source: match input {
+                // dshow opens `video=NAME`; the others take the name as listed.
+                "dshow" => format!("dshow:video={}", d.name),
+                _ => format!("{input}:{}", d.name),
+            },
+            name: if d.description.is_empty() {
+                d.name
+            } else {
+                d.description
+            },
+            video: d.video,
+            audio: d.audio,
+            default: d.default,
+        })
+        .collect())
+}
+
+/// What [`CameraSource::next`] produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    Video,
+    Audio,
+}
+
+/// A real-time pace for sources that would otherwise run as fast as they are read (the
+/// test camera): frame n is handed out at `started + n * interval`, as a camera delivers it.
+#[derive(Debug)]
+struct Pacing {
+    interval: Duration,
+    started: Option<Instant>,
+    frames: u32,
+}
+
+/// An open camera: the test camera or a device, decoding its video (and its audio, when it
+/// has some and it was asked for).
+pub struct CameraSource {
     name: String,
     input: ffmpeg_next::format::context::Input,
-    index: usize,
-    decoder: ffmpeg_next::decoder::Video,
+    video_index: usize,
+    video: ffmpeg_next::decoder::Video,
+    audio: Option<(usize, ffmpeg_next::decoder::Audio)>,
     packet: ffmpeg_next::Packet,
+    /// A decoder that may hold another frame from the last packet.
+    pending: Option<Media>,
+    pacing: Option<Pacing>,
+    /// When the last video frame was due (paced sources) or arrived (devices).
+    frame_at: Instant,
 }
 
-impl std::fmt::Debug for LavfiSource {
+impl std::fmt::Debug for CameraSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LavfiSource")
+        f.debug_struct("CameraSource")
             .field("name", &self.name)
+            .field("audio", &self.audio.is_some())
             .finish()
     }
 }
 
-impl LavfiSource {
-    /// Opens the test camera.
-    pub fn test_camera(camera: &TestCamera) -> Result<LavfiSource, CaptureError> {
-        camera.validate()?;
-        Self::open(&camera.graph())
+impl CameraSource {
+    /// Opens `source`. With `audio`, the test camera adds a 440 Hz tone and a device's own
+    /// audio stream (avfoundation `V:A`, dshow `video=..:audio=..`) is decoded too.
+    pub fn open(source: &Source, audio: bool) -> Result<CameraSource, CaptureError> {
+        match source {
+            Source::Test(camera) => {
+                camera.validate()?;
+                let graph = if audio {
+                    format!(
+                        "{}[out0];sine=frequency=440:sample_rate=48000[out1]",
+                        camera.graph()
+                    )
+                } else {
+                    camera.graph()
+                };
+                let mut opened = Self::open_input("lavfi", &graph, Dictionary::new(), audio)?;
+                opened.pacing = Some(Pacing {
+                    interval: Duration::from_secs_f64(1.0 / f64::from(camera.fps.max(1))),
+                    started: None,
+                    frames: 0,
+                });
+                Ok(opened)
+            }
+            Source::Device(d) => {
+                let mut options = Dictionary::new();
+                if let Some((w, h)) = d.size {
+                    options.set("video_size", &format!("{w}x{h}"));
+                }
+                if let Some(fps) = d.fps {
+                    options.set("framerate", &fps.to_string());
+                }
+                Self::open_input(&d.input, &d.device, options, audio)
+            }
+        }
     }
 
-    /// Opens any lavfi graph, e.g. `testsrc2=size=1920x1080:rate=30`.
-    pub fn open(graph: &str) -> Result<LavfiSource, CaptureError> {
+    /// Opens a `lavfi` filter graph, e.g. `testsrc2=size=1920x1080:rate=30`, read as fast
+    /// as frames are asked for (benchmarks, self-tests).
+    pub fn lavfi(graph: &str) -> Result<CameraSource, CaptureError> {
+        Self::open_input("lavfi", graph, Dictionary::new(), false)
+    }
+
+    fn open_input(
+        input: &str,
+        name: &str,
+        options: Dictionary,
+        audio: bool,
+    ) -> Result<CameraSource, CaptureError> {
         crate::init()?;
-        let lavfi =
-            ffi::find_input_format(c"lavfi").ok_or(CaptureError::MissingInputFormat("lavfi"))?;
-        let name = graph.to_owned();
-        let input = ffmpeg_next::format::open(&name, &lavfi)
+        let format = std::ffi::CString::new(input)
+            .ok()
+            .and_then(|c| ffi::find_input_format(&c))
+            .ok_or_else(|| CaptureError::MissingInputFormat(static_input_name(input)))?;
+        if name.contains('\0') {
+            return Err(CaptureError::BadSource {
+                source_name: name.into(),
+                reason: "it contains a NUL character".into(),
+            });
+        }
+        let full_name = format!("{input}:{name}");
+        let opened = ffmpeg_next::format::open_with(name, &format, options)
             .map_err(|error| CaptureError::Open {
-                source_name: name.clone(),
+                source_name: full_name.clone(),
                 error,
             })?
             .input();
-        let (index, params) = {
-            let stream = input
+        let decode_err = |error| CaptureError::Decode {
+            source_name: full_name.clone(),
+            error,
+        };
+        let (video_index, params) = {
+            let stream = opened
                 .streams()
                 .best(media::Type::Video)
-                .ok_or_else(|| CaptureError::NoVideo(name.clone()))?;
+                .ok_or_else(|| CaptureError::NoVideo(full_name.clone()))?;
             (stream.index(), stream.parameters())
         };
-        let decoder = ffmpeg_next::codec::context::Context::from_parameters(params)
+        let video = ffmpeg_next::codec::context::Context::from_parameters(params)
             .and_then(|c| c.decoder().video())
-            .map_err(|error| CaptureError::Decode {
-                source_name: name.clone(),
-                error,
-            })?;
-        Ok(LavfiSource {
-            name,
-            input,
-            index,
-            decoder,
+            .map_err(decode_err)?;
+        let audio = match opened.streams().best(media::Type::Audio) {
+            Some(stream) if audio => Some((
+                stream.index(),
+                ffmpeg_next::codec::context::Context::from_parameters(stream.parameters())
+                    .and_then(|c| c.decoder().audio())
+                    .map_err(decode_err)?,
+            )),
+            _ => None,
+        };
+        Ok(CameraSource {
+            name: full_name,
+            input: opened,
+            video_index,
+            video,
+            audio,
             packet: ffmpeg_next::Packet::empty(),
+            pending: None,
+            pacing: None,
+            frame_at: Instant::now(),
         })
     }
 
-    /// Decodes the next frame into `frame`. `Ok(false)` at the end of the source.
+    /// The source's name, as in error messages: `lavfi:testsrc2=...`, `v4l2:/dev/video0`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Width and height of its pictures.
+    pub fn size(&self) -> (u32, u32) {
+        (self.video.width(), self.video.height())
+    }
+
+    /// Its frame rate, rounded: the test camera's own, else what the stream says (its
+    /// average rate, else its base rate), else 30.
+    pub fn fps(&self) -> u32 {
+        if let Some(p) = &self.pacing {
+            return (1.0 / p.interval.as_secs_f64()).round() as u32;
+        }
+        let usable =
+            |r: ffmpeg_next::Rational| (r.numerator() > 0 && r.denominator() > 0).then_some(r);
+        let stream_rate = self
+            .input
+            .stream(self.video_index)
+            .and_then(|s| usable(s.avg_frame_rate()).or_else(|| usable(s.rate())));
+        stream_rate.map_or(30, |r| (f64::from(r).round() as u32).clamp(1, 240))
+    }
+
+    /// The time base of video frame timestamps.
+    pub fn video_time_base(&self) -> ffmpeg_next::Rational {
+        self.input
+            .stream(self.video_index)
+            .map_or(ffmpeg_next::Rational::new(1, 1_000_000), |s| s.time_base())
+    }
+
+    /// Sample rate and channel count of the sound being decoded, if any.
+    pub fn audio_format(&self) -> Option<(u32, u16)> {
+        self.audio
+            .as_ref()
+            .map(|(_, d)| (d.rate(), d.channels().max(1)))
+    }
+
+    /// True when audio is being decoded.
+    pub fn has_audio(&self) -> bool {
+        self.audio.is_some()
+    }
+
+    /// When the last video frame was taken: its due time for the test camera, its arrival
+    /// for a device. Recording measures how late it is from this.
+    pub fn frame_at(&self) -> Instant {
+        self.frame_at
+    }
+
+    /// Decodes the next video frame into `frame`, skipping audio. `Ok(false)` at the end.
     pub fn next_frame(&mut self, frame: &mut frame::Video) -> Result<bool, CaptureError> {
+        let mut ignored = frame::Audio::empty();
         loop {
-            match self.packet.read(&mut self.input) {
-                Ok(()) => {}
-                Err(ffmpeg_next::Error::Eof) => return Ok(false),
-                Err(e) => return Err(self.decode_err(e)),
-            }
-            if self.packet.stream() != self.index {
-                continue;
-            }
-            self.decoder
-                .send_packet(&self.packet)
-                .map_err(|e| self.decode_err(e))?;
-            match self.decoder.receive_frame(frame) {
-                Ok(()) => return Ok(true),
-                Err(ffmpeg_next::Error::Other { errno })
-                    if errno == ffmpeg_next::util::error::EAGAIN => {}
-                Err(e) => return Err(self.decode_err(e)),
+            match self.next(frame, &mut ignored)? {
+                Some(Media::Video) => return Ok(true),
+                Some(Media::Audio) => {}
+                None => return Ok(false),
             }
         }
+    }
+
+    /// Decodes the next video or audio frame, in the order the source delivers them.
+    /// `Ok(None)` at the end of the source.
+    pub fn next(
+        &mut self,
+        video: &mut frame::Video,
+        audio: &mut frame::Audio,
+    ) -> Result<Option<Media>, CaptureError> {
+        loop {
+            if let Some(kind) = self.pending.take()
+                && self.receive(kind, video, audio)?
+            {
+                self.pending = Some(kind);
+                return Ok(Some(self.arrived(kind)));
+            }
+            match self.packet.read(&mut self.input) {
+                Ok(()) => {}
+                Err(ffmpeg_next::Error::Eof) => return Ok(None),
+                Err(e) => return Err(self.decode_err(e)),
+            }
+            let kind = match self.packet.stream() {
+                i if i == self.video_index => {
+                    self.video
+                        .send_packet(&self.packet)
+                        .map_err(|e| self.decode_err(e))?;
+                    Media::Video
+                }
+                i if self.audio.as_ref().is_some_and(|(a, _)| *a == i) => {
+                    if let Some((_, decoder)) = self.audio.as_mut() {
+                        decoder.send_packet(&self.packet).map_err(|error| {
+                            CaptureError::Decode {
+                                source_name: self.name.clone(),
+                                error,
+                            }
+                        })?;
+                    }
+                    Media::Audio
+                }
+                _ => continue,
+            };
+            self.pending = Some(kind);
+        }
+    }
+
+    /// Takes a decoded frame of `kind`; false when that decoder wants more input.
+    fn receive(
+        &mut self,
+        kind: Media,
+        video: &mut frame::Video,
+        audio: &mut frame::Audio,
+    ) -> Result<bool, CaptureError> {
+        let received = match kind {
+            Media::Video => self.video.receive_frame(video),
+            Media::Audio => match self.audio.as_mut() {
+                Some((_, decoder)) => decoder.receive_frame(audio),
+                None => return Ok(false),
+            },
+        };
+        match received {
+            Ok(()) => Ok(true),
+            Err(ffmpeg_next::Error::Other { errno })
+                if errno == ffmpeg_next::util::error::EAGAIN =>
+            {
+                Ok(false)
+            }
+            Err(ffmpeg_next::Error::Eof) => Ok(false),
+            Err(e) => Err(self.decode_err(e)),
+        }
+    }
+
+    /// Paces a video frame of a synthetic source and notes when it was taken.
+    fn arrived(&mut self, kind: Media) -> Media {
+        if kind != Media::Video {
+            return kind;
+        }
+        self.frame_at = match self.pacing.as_mut() {
+            Some(p) => {
+                let started = *p.started.get_or_insert_with(Instant::now);
+                let due = started + p.interval * p.frames;
+                p.frames += 1;
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                due
+            }
+            None => Instant::now(),
+        };
+        kind
     }
 
     fn decode_err(&self, error: ffmpeg_next::Error) -> CaptureError {
@@ -211,56 +589,55 @@ impl LavfiSource {
     }
 }
 
-/// Takes `count` shots from one live test-camera session, `interval` apart (a burst for a
-/// photo strip), each handed to `on_shot` as soon as it is taken with its 1-based number.
-/// The source is paced like a real camera: frames arrive at its frame rate.
+fn static_input_name(input: &str) -> &'static str {
+    KNOWN_INPUTS
+        .iter()
+        .find(|k| **k == input)
+        .copied()
+        .unwrap_or("the requested")
+}
+
+/// Takes `count` shots from one live camera session, `interval` apart (a burst for a photo
+/// strip), each handed to `on_shot` as soon as it is taken with its 1-based number.
 pub fn burst(
-    camera: &TestCamera,
+    source: &Source,
     count: u32,
-    interval: std::time::Duration,
+    interval: Duration,
     mut on_shot: impl FnMut(u32, RgbFrame) -> Result<(), CaptureError>,
 ) -> Result<(), CaptureError> {
-    let mut source = LavfiSource::test_camera(camera)?;
-    let frame_time = std::time::Duration::from_secs_f64(1.0 / f64::from(camera.fps.max(1)));
-    let step = (interval.as_secs_f64() * f64::from(camera.fps))
-        .round()
-        .max(1.0) as u64;
-    let started = std::time::Instant::now();
+    let mut camera = CameraSource::open(source, false)?;
     let mut decoded = frame::Video::empty();
-    let mut index = 0u64;
+    let no_frame = |camera: &CameraSource| CaptureError::NoFrame {
+        source_name: camera.name().to_owned(),
+    };
+    if !camera.next_frame(&mut decoded)? {
+        return Err(no_frame(&camera));
+    }
+    let mut next_shot_at = camera.frame_at();
     for shot in 1..=count {
-        let wanted = u64::from(shot - 1) * step;
-        loop {
-            let due = started + frame_time.mul_f64(index as f64);
-            if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
-                std::thread::sleep(wait);
-            }
-            if !source.next_frame(&mut decoded)? {
-                return Err(CaptureError::NoFrame {
-                    source_name: camera.graph(),
-                });
-            }
-            index += 1;
-            if index > wanted {
-                break;
+        // The frame taken is the first one at or after the shot's moment.
+        while camera.frame_at() < next_shot_at {
+            if !camera.next_frame(&mut decoded)? {
+                return Err(no_frame(&camera));
             }
         }
-        let rgb = to_rgb(&decoded).map_err(|e| source.decode_err(e))?;
+        next_shot_at = camera.frame_at() + interval;
+        let rgb = to_rgb(&decoded).map_err(|e| camera.decode_err(e))?;
         on_shot(shot, rgb)?;
     }
     Ok(())
 }
 
-/// Opens the test camera, decodes its first frame and converts it to RGB at full size.
-pub fn grab_frame(camera: &TestCamera) -> Result<RgbFrame, CaptureError> {
-    let mut source = LavfiSource::test_camera(camera)?;
+/// Opens the source, decodes its first frame and converts it to RGB at full size.
+pub fn grab_frame(source: &Source) -> Result<RgbFrame, CaptureError> {
+    let mut camera = CameraSource::open(source, false)?;
     let mut decoded = frame::Video::empty();
-    if !source.next_frame(&mut decoded)? {
+    if !camera.next_frame(&mut decoded)? {
         return Err(CaptureError::NoFrame {
-            source_name: camera.graph(),
+            source_name: camera.name().to_owned(),
         });
     }
-    to_rgb(&decoded).map_err(|e| source.decode_err(e))
+    to_rgb(&decoded).map_err(|e| camera.decode_err(e))
 }
 
 /// A decoded frame (any pixel format) as packed RGB at its own size.

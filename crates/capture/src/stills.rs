@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use popbooth_store::{Event, NewShot, SessionKind, Shot};
 
-use crate::{CaptureError, TestCamera};
+use crate::{CaptureError, RgbFrame, Source};
 
 /// JPEG quality of originals: visually lossless for prints.
 const ORIGINAL_QUALITY: u8 = 92;
@@ -18,15 +18,37 @@ pub struct Taken {
     pub preview: Vec<u8>,
 }
 
-/// Takes `count` shots `interval` apart from the test camera into `event` as one capture
-/// session. The camera runs on a blocking thread; each shot is stored as it arrives.
+/// Takes `count` shots `interval` apart from `source` into `event` as one capture session.
+/// The camera runs on a blocking thread; each shot is stored as it arrives.
 pub async fn shoot(
     event: &Event,
-    camera: TestCamera,
+    source: Source,
     count: u32,
     interval: Duration,
     preview_side: u32,
 ) -> Result<Vec<Taken>, CaptureError> {
+    let session = start_session(event, count).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u32, RgbFrame)>(2);
+    let label = source.label();
+    let camera_thread = tokio::task::spawn_blocking(move || {
+        crate::burst(&source, count, interval, |n, frame| {
+            // A closed channel means storing failed; that side reports why.
+            let _ = tx.blocking_send((n, frame));
+            Ok(())
+        })
+    });
+    let mut taken = Vec::new();
+    while let Some((seq, frame)) = rx.recv().await {
+        taken.push(save_shot(event, &session, seq, &label, frame, preview_side).await?);
+    }
+    camera_thread
+        .await
+        .map_err(|e| CaptureError::Thread(e.to_string()))??;
+    Ok(taken)
+}
+
+/// Starts the capture session of `count` shots (a single shot, or a burst for a strip).
+pub async fn start_session(event: &Event, count: u32) -> Result<String, CaptureError> {
     if !(1..=20).contains(&count) {
         return Err(CaptureError::InvalidShotCount(count));
     }
@@ -35,31 +57,35 @@ pub async fn shoot(
     } else {
         SessionKind::Single
     };
-    let session = event.start_session(kind, count).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u32, u32, u32, Vec<u8>, Vec<u8>)>(2);
-    let camera_thread = tokio::task::spawn_blocking(move || {
-        crate::burst(&camera, count, interval, |n, frame| {
-            let original = frame.to_jpeg(u32::MAX, ORIGINAL_QUALITY)?;
-            let preview = frame.to_jpeg(preview_side, 80)?;
-            // A closed channel means storing failed; that side reports why.
-            let _ = tx.blocking_send((n, frame.width, frame.height, original, preview));
-            Ok(())
-        })
-    });
-    let mut taken = Vec::new();
-    while let Some((seq, width, height, original, preview)) = rx.recv().await {
-        let new = NewShot {
-            source: "test camera",
-            width,
-            height,
-            extension: "jpg",
-            data: &original,
-        };
-        let shot = event.add_shot(&session, seq, new).await?;
-        taken.push(Taken { shot, preview });
-    }
-    camera_thread
-        .await
-        .map_err(|e| CaptureError::Thread(e.to_string()))??;
-    Ok(taken)
+    Ok(event.start_session(kind, count).await?)
+}
+
+/// Saves `frame` as shot `seq` of `session`: a full-size JPEG original (encoded off the async
+/// threads), its row in the event database, and a preview at most `preview_side` px.
+pub async fn save_shot(
+    event: &Event,
+    session: &str,
+    seq: u32,
+    source_label: &str,
+    frame: RgbFrame,
+    preview_side: u32,
+) -> Result<Taken, CaptureError> {
+    let (width, height) = (frame.width, frame.height);
+    let (original, preview) = tokio::task::spawn_blocking(move || {
+        Ok::<_, CaptureError>((
+            frame.to_jpeg(u32::MAX, ORIGINAL_QUALITY)?,
+            frame.to_jpeg(preview_side, 80)?,
+        ))
+    })
+    .await
+    .map_err(|e| CaptureError::Thread(e.to_string()))??;
+    let new = NewShot {
+        source: source_label,
+        width,
+        height,
+        extension: "jpg",
+        data: &original,
+    };
+    let shot = event.add_shot(session, seq, new).await?;
+    Ok(Taken { shot, preview })
 }

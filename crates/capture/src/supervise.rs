@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 
 use ffmpeg_next::frame;
 
-use crate::{CaptureError, LavfiSource};
+use crate::{CameraSource, CaptureError, Media, StreamFormat};
 
 /// What the camera is doing, for the UI ("live", "reconnecting in 2 s").
 #[derive(Debug, Clone, PartialEq)]
 pub enum CameraState {
-    Live,
+    /// Frames flow, in this format.
+    Live(StreamFormat),
     Reconnecting {
         /// 1 for the first retry after a loss.
         attempt: u32,
@@ -36,44 +37,52 @@ impl Default for Backoff {
     }
 }
 
-/// Runs a camera until `stop` is set: `open` (re)opens the source, each decoded frame goes to
-/// `on_frame`, and every change of state to `on_state`. Frames are paced at `fps`, as a live
-/// camera delivers them. Returns when stopped; a failing source is never an error here.
+/// A frame from [`run_camera`].
+#[allow(missing_debug_implementations)] // FFmpeg frames have no Debug.
+pub enum Captured<'f> {
+    /// A picture and when the camera took it.
+    Video {
+        frame: &'f mut frame::Video,
+        taken_at: Instant,
+    },
+    Audio(&'f frame::Audio),
+}
+
+/// Runs a camera until `stop` is set: `open` (re)opens the source, each decoded frame (video,
+/// and audio if the source was opened with it) goes to `on_frame`, and every change of state
+/// to `on_state`. Returns when stopped; a failing
+/// source is never an error here.
 pub fn run_camera(
-    mut open: impl FnMut() -> Result<LavfiSource, CaptureError>,
-    fps: u32,
+    mut open: impl FnMut() -> Result<CameraSource, CaptureError>,
     backoff: Backoff,
     stop: &AtomicBool,
-    mut on_frame: impl FnMut(&frame::Video),
+    mut on_frame: impl FnMut(Captured<'_>),
     mut on_state: impl FnMut(CameraState),
 ) {
-    let interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
     let mut retry_in = backoff.initial;
     let mut attempt = 0u32;
     let mut picture = frame::Video::empty();
+    let mut sound = frame::Audio::empty();
     while !stop.load(Ordering::Relaxed) {
         let reason = match open() {
             Ok(mut source) => {
-                on_state(CameraState::Live);
-                let started = Instant::now();
-                let mut n = 0u32;
+                on_state(CameraState::Live(StreamFormat::of(&source)));
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let due = started + interval * n;
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
-                    match source.next_frame(&mut picture) {
-                        Ok(true) => {
+                    match source.next(&mut picture, &mut sound) {
+                        Ok(Some(Media::Video)) => {
                             // Frames flow again: the next loss starts from the first retry.
                             attempt = 0;
                             retry_in = backoff.initial;
-                            n += 1;
-                            on_frame(&picture);
+                            on_frame(Captured::Video {
+                                frame: &mut picture,
+                                taken_at: source.frame_at(),
+                            });
                         }
-                        Ok(false) => break "the camera stopped sending pictures".to_owned(),
+                        Ok(Some(Media::Audio)) => on_frame(Captured::Audio(&sound)),
+                        Ok(None) => break "the camera stopped sending pictures".to_owned(),
                         Err(e) => break e.to_string(),
                     }
                 }

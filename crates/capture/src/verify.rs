@@ -3,7 +3,7 @@
 
 use ffmpeg_next::{Packet, codec, frame};
 
-use crate::{CaptureError, EncoderSettings, LavfiSource, VideoEncoder};
+use crate::{CameraSource, CaptureError, EncoderSettings, VideoEncoder};
 
 /// Frames in the test clip and its size (small: the check must be quick at start-up).
 const FRAMES: usize = 15;
@@ -22,7 +22,7 @@ pub fn self_test(encoder: &str) -> Result<f64, CaptureError> {
         encoder: encoder.to_owned(),
         reason,
     };
-    let mut source = LavfiSource::open(&format!("testsrc2=size={WIDTH}x{HEIGHT}:rate=30"))?;
+    let mut source = CameraSource::lavfi(&format!("testsrc2=size={WIDTH}x{HEIGHT}:rate=30"))?;
     let mut enc = VideoEncoder::open(&EncoderSettings::new(encoder, WIDTH, HEIGHT, 30))?;
     let codec_id = enc.context().id();
     let mut sources: Vec<Vec<u8>> = Vec::with_capacity(FRAMES);

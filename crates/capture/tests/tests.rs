@@ -1,6 +1,6 @@
 //! The capture crate against the real FFmpeg libraries.
 
-use popbooth_capture::{TestCamera, VideoCodec, grab_frame, probe_encoders};
+use popbooth_capture::{Source, TestCamera, VideoCodec, grab_frame, probe_encoders};
 
 #[test]
 fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern()
@@ -10,7 +10,7 @@ fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern()
         height: 360,
         fps: 25,
     };
-    let frame = grab_frame(&camera)?;
+    let frame = grab_frame(&Source::Test(camera))?;
     assert_eq!((frame.width, frame.height), (640, 360));
     assert_eq!(frame.data.len(), 640 * 360 * 3);
 
@@ -39,14 +39,14 @@ fn test_camera_gives_a_decoded_rgb_frame_with_the_testsrc2_pattern()
     );
 
     // The same source gives the same first frame: decoding is deterministic.
-    assert_eq!(grab_frame(&camera)?, frame);
+    assert_eq!(grab_frame(&Source::Test(camera))?, frame);
     Ok(())
 }
 
 #[test]
 fn a_frame_encodes_to_a_scaled_jpeg_that_decodes_to_the_same_picture()
 -> Result<(), Box<dyn std::error::Error>> {
-    let frame = grab_frame(&TestCamera::default())?;
+    let frame = grab_frame(&Source::default())?;
     let jpeg = frame.to_jpeg(640, 85)?;
     let decoded = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)?.to_rgb8();
     assert_eq!(decoded.dimensions(), (640, 360));
@@ -70,11 +70,11 @@ fn a_frame_encodes_to_a_scaled_jpeg_that_decodes_to_the_same_picture()
         );
     }
     // Small frames are not scaled up.
-    let small = grab_frame(&TestCamera {
+    let small = grab_frame(&Source::Test(TestCamera {
         width: 320,
         height: 240,
         fps: 30,
-    })?;
+    }))?;
     let decoded = image::load_from_memory(&small.to_jpeg(640, 85)?)?;
     assert_eq!((decoded.width(), decoded.height()), (320, 240));
     Ok(())
@@ -83,11 +83,11 @@ fn a_frame_encodes_to_a_scaled_jpeg_that_decodes_to_the_same_picture()
 #[test]
 fn bad_sizes_are_refused_with_a_clear_error() {
     for (width, height) in [(0, 720), (1281, 720), (640, 99999)] {
-        let err = grab_frame(&TestCamera {
+        let err = grab_frame(&Source::Test(TestCamera {
             width,
             height,
             fps: 30,
-        })
+        }))
         .err();
         let text = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains(&format!("{width}x{height}")), "{text}");
@@ -132,9 +132,53 @@ fn the_encoder_self_test_decodes_the_clip_back_to_the_source_picture()
             .contains("h264_nonexistent"),
         "a missing encoder must say which"
     );
-    // The automatic choice on this machine is an encoder that passed the same test.
-    let chosen = popbooth_capture::choose_h264(1280, 720, 30)?;
+    Ok(())
+}
+
+/// The probe is kept per machine: a second load reads the file (no probing), a cache made on
+/// another machine (another FFmpeg, GPU or driver) is probed again, and refresh always probes.
+/// The encoder chosen from it is one that passed the self-test, and libx264 presets measured
+/// once are kept too.
+#[test]
+fn the_encoder_probe_is_cached_per_machine_and_refreshable()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_capture::EncoderCache;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("cache").join("encoders.json");
+    let mut first = EncoderCache::load(&file)?;
+    assert!(file.exists());
+    let chosen = first.h264()?;
     assert!(popbooth_capture::h264_preference().contains(&chosen.as_str()));
+    assert!(first.encoders.iter().any(|e| e.name == chosen && e.works));
+
+    // Mark the file so that a re-probe would be seen.
+    first.probed_at = 1;
+    std::fs::write(&file, serde_json::to_vec(&first)?)?;
+    let started = std::time::Instant::now();
+    let again = EncoderCache::load(&file)?;
+    assert_eq!(again.probed_at, 1, "read from the file");
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+
+    let mut other = again.clone();
+    other.machine = "another machine".into();
+    std::fs::write(&file, serde_json::to_vec(&other)?)?;
+    let reprobed = EncoderCache::load(&file)?;
+    assert_ne!(
+        reprobed.probed_at, 1,
+        "another machine's answers are not used"
+    );
+    assert_eq!(reprobed.machine, first.machine);
+
+    first.probed_at = 1;
+    std::fs::write(&file, serde_json::to_vec(&first)?)?;
+    assert_ne!(EncoderCache::refresh(&file)?.probed_at, 1);
+
+    // A preset is measured once, then read.
+    let mut cache = EncoderCache::load(&file)?;
+    let preset = cache.software_preset(&file, 320, 240, 30)?;
+    assert!(["faster", "veryfast", "superfast", "ultrafast"].contains(&preset.as_str()));
+    let read: EncoderCache = serde_json::from_slice(&std::fs::read(&file)?)?;
+    assert_eq!(read.presets.get("320x240@30"), Some(&preset));
     Ok(())
 }
 
@@ -174,7 +218,7 @@ mod hot_folder {
     use std::time::{Duration, Instant};
 
     use popbooth_capture::{
-        HotFolderConfig, HotFolderEvent, TestCamera, grab_frame, watch_hot_folder,
+        HotFolderConfig, HotFolderEvent, Source, TestCamera, grab_frame, watch_hot_folder,
     };
     use popbooth_store::Event;
 
@@ -225,11 +269,11 @@ mod hot_folder {
         let hot = tmp.path().join("hot");
         std::fs::create_dir(&hot)?;
         let frame = |w| {
-            grab_frame(&TestCamera {
+            grab_frame(&Source::Test(TestCamera {
                 width: w,
                 height: 360,
                 fps: 30,
-            })
+            }))
         };
         let jpeg = frame(640)?.to_jpeg(u32::MAX, 90)?;
         let other = frame(480)?.to_jpeg(u32::MAX, 90)?;
@@ -340,7 +384,9 @@ mod hot_folder {
 /// one call, with no restart and no panic; it returns promptly when stopped.
 #[test]
 fn a_camera_that_vanishes_is_reopened_with_backoff_and_frames_resume() {
-    use popbooth_capture::{Backoff, CameraState, CaptureError, LavfiSource, run_camera};
+    use popbooth_capture::{
+        Backoff, CameraSource, CameraState, CaptureError, Captured, run_camera,
+    };
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
 
@@ -354,20 +400,22 @@ fn a_camera_that_vanishes_is_reopened_with_backoff_and_frames_resume() {
             opens += 1;
             match opens {
                 // Twice a camera that dies after 5 frames (a 1/6 s source at 30 fps).
-                1 | 2 => LavfiSource::open("testsrc2=size=160x120:rate=30:duration=0.1667"),
+                1 | 2 => CameraSource::lavfi("testsrc2=size=160x120:rate=30:duration=0.1667"),
                 // Then unplugged: it does not open.
                 3 | 4 => Err(CaptureError::NoVideo("/dev/video0 (unplugged)".into())),
                 // Then back for good.
-                _ => LavfiSource::open("testsrc2=size=160x120:rate=30"),
+                _ => CameraSource::lavfi("testsrc2=size=160x120:rate=30"),
             }
         },
-        30,
         Backoff {
             initial: Duration::from_millis(20),
             max: Duration::from_millis(80),
         },
         &stop,
-        |f| {
+        |captured| {
+            let Captured::Video { frame: f, .. } = captured else {
+                return;
+            };
             assert_eq!((f.width(), f.height()), (160, 120));
             frames += 1;
             if frames == 25 {
@@ -382,7 +430,10 @@ fn a_camera_that_vanishes_is_reopened_with_backoff_and_frames_resume() {
     let kinds: Vec<_> = states
         .iter()
         .map(|s| match s {
-            CameraState::Live => "live".to_owned(),
+            CameraState::Live(format) => {
+                assert_eq!((format.width, format.height), (160, 120));
+                "live".to_owned()
+            }
             CameraState::Reconnecting {
                 attempt, retry_in, ..
             } => {
@@ -418,7 +469,7 @@ fn live_view_frames_are_numbered_jpegs_of_the_camera_picture()
     let started = std::time::Instant::now();
     let mut frames = Vec::new();
     popbooth_capture::run_live_view(
-        TestCamera::default(),
+        &Source::default(),
         640,
         &stop,
         |f| {

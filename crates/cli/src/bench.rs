@@ -1,5 +1,6 @@
 //! `popbooth bench ...`: figures on stdout, ending with `ratio: R`.
 
+use crate::output::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -16,9 +17,14 @@ pub fn encode(frames: u32, runs: u32, ffmpeg: &Path) -> anyhow::Result<ExitCode>
         frames,
         ..EncodeJob::default()
     };
-    println!(
+    outln!(
         "encode {} frames of {}x{} testsrc2 at {} fps, {} preset {}",
-        job.frames, job.width, job.height, job.fps, job.encoder, job.preset
+        job.frames,
+        job.width,
+        job.height,
+        job.fps,
+        job.encoder,
+        job.preset
     );
     let mut ours: Option<Throughput> = None;
     let mut tool: Option<Throughput> = None;
@@ -33,7 +39,7 @@ pub fn encode(frames: u32, runs: u32, ffmpeg: &Path) -> anyhow::Result<ExitCode>
         bar.set_message(run.to_string());
         let t = encode_in_process(&job, |done| bar.set_position(u64::from(done)))?;
         bar.finish_and_clear();
-        println!(
+        outln!(
             "  run {run} in-process  {:>6.2} s  {:>6.1} fps  {:>9} bytes",
             t.seconds,
             t.fps(),
@@ -45,7 +51,7 @@ pub fn encode(frames: u32, runs: u32, ffmpeg: &Path) -> anyhow::Result<ExitCode>
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let t = encode_with_ffmpeg_tool(&job, ffmpeg)?;
         spinner.finish_and_clear();
-        println!(
+        outln!(
             "  run {run} ffmpeg tool {:>6.2} s  {:>6.1} fps  {:>9} bytes",
             t.seconds,
             t.fps(),
@@ -57,8 +63,8 @@ pub fn encode(frames: u32, runs: u32, ffmpeg: &Path) -> anyhow::Result<ExitCode>
         (Some(o), Some(t)) => (o, t),
         _ => anyhow::bail!("no run finished"),
     };
-    println!("in-process:  {:.1} fps (best of {runs})", ours.fps());
-    println!("ffmpeg tool: {:.1} fps (best of {runs})", tool.fps());
-    println!("ratio: {:.3}", ours.fps() / tool.fps());
+    outln!("in-process:  {:.1} fps (best of {runs})", ours.fps());
+    outln!("ffmpeg tool: {:.1} fps (best of {runs})", tool.fps());
+    outln!("ratio: {:.3}", ours.fps() / tool.fps());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `popbooth capture ...`.
 
+use crate::output::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -8,27 +9,63 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use popbooth_capture::{
-    RecordEvent, RecordSettings, TestCamera, choose_h264, grab_frame, record as record_to,
-    software_preset, video_devices,
+    EncoderCache, RecordEvent, Source, TestCamera, camera_input, grab_frame, list_devices,
+    record as record_to,
 };
+
+/// `--source` and the mode asked of it, shared by the capture commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// `test` (the built-in test camera), or INPUT:DEVICE as `capture devices` lists them,
+    /// e.g. v4l2:/dev/video0, avfoundation:0, dshow:video=Logitech BRIO
+    #[arg(long, default_value = "test")]
+    pub source: String,
+    /// Picture size, e.g. 1920x1080 (default: the source's own; the test camera's is 1280x720)
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Frames per second (default: the source's own; the test camera's is 30)
+    #[arg(long)]
+    pub fps: Option<u32>,
+}
+
+impl SourceArgs {
+    pub fn source(&self) -> anyhow::Result<Source> {
+        if let Some(fps) = self.fps {
+            anyhow::ensure!((1..=120).contains(&fps), "--fps must be between 1 and 120");
+        }
+        let size = self.size.as_deref().map(parse_size).transpose()?;
+        Ok(self.source.parse::<Source>()?.with_mode(size, self.fps))
+    }
+}
 
 /// `popbooth capture record` arguments.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     #[arg(long)]
     pub seconds: f64,
     #[arg(long)]
     pub out: PathBuf,
-    /// `auto` picks the first that works: hardware encoders, then libx264
+    /// `auto` picks the first that works here (hardware encoders, then libx264), with
+    /// libx264 to fall back on if it fails mid-recording
     #[arg(long, default_value = "auto")]
     pub encoder: String,
     /// libx264 speed preset; `auto` measures which one keeps up in real time
     #[arg(long, default_value = "auto")]
     pub preset: String,
-    #[arg(long, default_value = "1280x720")]
-    pub size: String,
-    #[arg(long, default_value_t = 30)]
-    pub fps: u32,
+    /// Leave the sound out (by default it is recorded when the source has some)
+    #[arg(long)]
+    pub no_audio: bool,
+}
+
+/// Where the encoder probe is kept between runs (`POPBOOTH_CACHE_DIR` overrides).
+pub fn encoder_cache_file() -> PathBuf {
+    std::env::var_os("POPBOOTH_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::cache_dir().map(|d| d.join("popbooth")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("encoders.json")
 }
 
 /// `popbooth capture record`: prints `recording FILE with ENCODER` once the file exists,
@@ -38,48 +75,52 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         args.seconds > 0.0 && args.seconds.is_finite(),
         "--seconds must be more than 0"
     );
-    anyhow::ensure!(
-        (1..=120).contains(&args.fps),
-        "--fps must be between 1 and 120"
-    );
-    let (width, height) = parse_size(&args.size)?;
-    let encoder = match args.encoder.as_str() {
-        "auto" => choose_h264(width, height, args.fps)?,
-        name => name.to_owned(),
-    };
-    let preset = match (encoder.as_str(), args.preset.as_str()) {
-        ("libx264", "auto") => Some(software_preset(width, height, args.fps)?.to_owned()),
-        (_, "auto") => None,
-        (_, p) => Some(p.to_owned()),
-    };
-    let settings = RecordSettings {
-        out: args.out.clone(),
-        camera: TestCamera {
-            width,
-            height,
-            fps: args.fps,
-        },
-        encoder: encoder.clone(),
-        preset: preset.clone(),
-        duration: Some(Duration::from_secs_f64(args.seconds)),
-    };
-    let total = (args.seconds * f64::from(args.fps)).round() as u64;
+    let source = args.source.source()?;
+    let cache_file = encoder_cache_file();
+    let mut cache = EncoderCache::load(&cache_file)?;
+    let named = |s: &str| (s != "auto").then(|| s.to_owned());
+    let mut settings = cache.record_settings(
+        &cache_file,
+        &source,
+        &args.out,
+        named(&args.encoder).as_deref(),
+        named(&args.preset).as_deref(),
+    )?;
+    settings.audio = !args.no_audio;
+    settings.duration = Some(Duration::from_secs_f64(args.seconds));
+    let (_, _, fps) = source.nominal_mode();
+    let total = (args.seconds * f64::from(fps)).round() as u64;
     let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(
         "  {bar:30} {pos}/{len} frames, {msg} dropped",
     )?);
     bar.set_message("0");
     let stop = AtomicBool::new(false);
+    let preset = settings.preset.clone();
     let report = record_to(&settings, &stop, |event| match event {
         // On stdout even when the bar is hidden (not a terminal): scripts wait for it.
-        RecordEvent::Started => bar.suspend(|| {
-            println!(
-                "recording {} with {encoder}{}",
-                args.out.display(),
+        RecordEvent::Started {
+            file,
+            encoder,
+            width,
+            height,
+            fps,
+            audio,
+        } => bar.suspend(|| {
+            outln!(
+                "recording {} with {encoder}{}, {width}x{height} at {fps} fps, {}",
+                file.display(),
                 preset
                     .as_deref()
+                    .filter(|_| encoder == "libx264")
                     .map(|p| format!(" (preset {p})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if audio { "with sound" } else { "no sound" }
             );
+        }),
+        RecordEvent::FellBack {
+            from, to, reason, ..
+        } => bar.suspend(|| {
+            eprintln!("warning: {from} failed ({reason}); recording continues with {to}");
         }),
         RecordEvent::Progress { frames, dropped } => {
             bar.set_position(frames + dropped);
@@ -87,32 +128,105 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     bar.finish_and_clear();
-    println!(
-        "wrote {} frames ({:.2} s, {} bytes), {} dropped",
-        report.frames, report.seconds, report.bytes, report.dropped
+    outln!(
+        "wrote {} frames ({:.2} s, {:.2} s of sound, {} bytes), {} dropped",
+        report.frames,
+        report.seconds,
+        report.audio_seconds,
+        report.bytes,
+        report.dropped
     );
+    if report.segments.len() > 1 {
+        for s in &report.segments {
+            outln!(
+                "  {} ({}, {} frames)",
+                s.path.display(),
+                s.encoder,
+                s.frames
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `popbooth capture devices`: the system's video devices and the built-in test camera.
+/// `popbooth capture devices`: the cameras libavdevice finds and the built-in test camera.
 pub fn devices(json: bool) -> anyhow::Result<ExitCode> {
-    let devices = video_devices();
+    let (sources, error) = match list_devices() {
+        Ok(list) => (list, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
     let test = TestCamera::default();
     if json {
         let value = serde_json::json!({
-            "devices": devices,
-            "test_camera": { "graph": test.graph(), "width": test.width, "height": test.height, "fps": test.fps },
+            "input": camera_input(),
+            // The devices' own names, as in the first version of this output.
+            "devices": sources.iter().map(|d| d.source.split_once(':').map_or(d.source.as_str(), |(_, n)| n)).collect::<Vec<_>>(),
+            "sources": sources,
+            "error": error,
+            "test_camera": { "source": "test", "graph": test.graph(), "width": test.width, "height": test.height, "fps": test.fps },
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        if devices.is_empty() {
-            println!("no video devices");
+        if let Some(e) = &error {
+            outln!("{e}");
+        } else if sources.is_empty() {
+            outln!("no cameras found through {}", camera_input());
         }
-        for d in &devices {
-            println!("{d}");
+        for d in &sources {
+            let media = match (d.video, d.audio) {
+                (true, true) => "video+audio",
+                (false, true) => "audio",
+                _ => "video",
+            };
+            outln!(
+                "{}  {} ({media}){}",
+                d.source,
+                d.name,
+                if d.default { ", default" } else { "" }
+            );
         }
-        println!("test camera (built in): {}", test.graph());
+        outln!(
+            "test  built-in test camera: {} with a 440 Hz tone",
+            test.graph()
+        );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `popbooth capture encoders`: what the encoder probe found here (kept between runs;
+/// `--refresh` probes again).
+pub fn encoders(refresh: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let file = encoder_cache_file();
+    let cache = if refresh {
+        EncoderCache::refresh(&file)?
+    } else {
+        EncoderCache::load(&file)?
+    };
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&cache)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &cache.encoders {
+        let verdict = match (e.opens, e.works) {
+            (_, true) => "works".to_owned(),
+            (true, false) => format!(
+                "opens, {}",
+                e.check_error.as_deref().unwrap_or("not checked")
+            ),
+            (false, _) => format!("does not open: {}", e.error.as_deref().unwrap_or("unknown")),
+        };
+        let kind = if e.hardware { "hardware" } else { "software" };
+        outln!("{:<20} {kind:<8}  {verdict}", e.name);
+    }
+    match cache.h264() {
+        Ok(name) => outln!("records with: {name}"),
+        Err(e) => outln!("{e}"),
+    }
+    outln!(
+        "(probed for: {}; kept in {})",
+        cache.machine,
+        file.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -122,22 +236,17 @@ pub async fn still_into_event(
     dir: &Path,
     count: u32,
     interval_ms: u64,
-    size: &str,
+    source: &SourceArgs,
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         (1..=20).contains(&count),
         "--burst must be between 1 and 20"
     );
-    let (width, height) = parse_size(size)?;
-    let camera = TestCamera {
-        width,
-        height,
-        ..TestCamera::default()
-    };
+    let source = source.source()?;
     let event = popbooth_store::Event::open(dir).await?;
     let taken = popbooth_capture::shoot(
         &event,
-        camera,
+        source,
         count,
         Duration::from_millis(interval_ms),
         320,
@@ -145,24 +254,19 @@ pub async fn still_into_event(
     .await;
     event.close().await;
     for t in taken? {
-        println!("{} {}x{}", t.shot.file, t.shot.width, t.shot.height);
+        outln!("{} {}x{}", t.shot.file, t.shot.width, t.shot.height);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `popbooth capture still --out F`: one frame of the test camera as JPEG or PNG.
-pub fn still(out: &Path, size: &str) -> anyhow::Result<ExitCode> {
-    let (width, height) = parse_size(size)?;
-    let frame = grab_frame(&TestCamera {
-        width,
-        height,
-        ..TestCamera::default()
-    })?;
+/// `popbooth capture still --out F`: one frame of the source as JPEG or PNG.
+pub fn still(out: &Path, source: &SourceArgs) -> anyhow::Result<ExitCode> {
+    let frame = grab_frame(&source.source()?)?;
     let img = image::RgbImage::from_raw(frame.width, frame.height, frame.data)
         .context("the frame's size does not match its data")?;
     img.save(out)
         .with_context(|| format!("writing {}", out.display()))?;
-    println!("{} ({}x{})", out.display(), frame.width, frame.height);
+    outln!("{} ({}x{})", out.display(), frame.width, frame.height);
     Ok(ExitCode::SUCCESS)
 }
 

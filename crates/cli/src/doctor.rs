@@ -1,5 +1,6 @@
 //! `popbooth doctor`: is this machine ready for an event?
 
+use crate::output::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -74,10 +75,12 @@ pub async fn collect(event_dir: &Path) -> Report {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
 
-    // FFmpeg and the encoders.
+    // FFmpeg and the encoders (probed afresh; the answer refreshes the per-machine cache
+    // that recording reads).
     let version = popbooth_capture::ffmpeg_version();
-    let encoders = match popbooth_capture::probe_encoders() {
-        Ok(list) => list,
+    let cache_file = crate::capture::encoder_cache_file();
+    let encoders = match popbooth_capture::EncoderCache::refresh(&cache_file) {
+        Ok(cache) => cache.encoders,
         Err(e) => {
             problems.push(Problem {
                 part: "ffmpeg",
@@ -199,7 +202,7 @@ pub async fn run(event: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode>
     };
     let report = collect(&dir).await;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render(&report));
     }

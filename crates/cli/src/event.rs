@@ -1,3 +1,4 @@
+use crate::output::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -25,24 +26,24 @@ async fn report(
             let info = event.info().clone();
             event.close().await;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(
                         &serde_json::json!({ "ok": true, "event": info })
                     )?
                 );
             } else {
-                println!("{verb} \"{}\"", info.name);
-                println!("  folder   {}", info.path);
-                println!("  created  {}", info.created_at);
-                println!("  schema   version {}", info.schema_version);
+                outln!("{verb} \"{}\"", info.name);
+                outln!("  folder   {}", info.path);
+                outln!("  created  {}", info.created_at);
+                outln!("  schema   version {}", info.schema_version);
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             if json {
                 let error = serde_json::json!({ "kind": e.kind(), "message": e.to_string() });
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(
                         &serde_json::json!({ "ok": false, "error": error })

@@ -6,6 +6,7 @@ mod bench;
 mod capture;
 mod doctor;
 mod event;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,16 +48,28 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum CaptureCommand {
-    /// Lists the cameras: the system's video devices and the built-in test camera
+    /// Lists the cameras libavdevice finds (v4l2, avfoundation, dshow) and the built-in test
+    /// camera, each with the --source that opens it
     Devices {
         #[arg(long)]
         json: bool,
     },
-    /// Records the test camera to a fragmented MP4 (playable even if the recording is cut)
+    /// Shows which H.264/HEVC encoders open and pass the decode-back self-test here (kept
+    /// per machine; --refresh probes again)
+    Encoders {
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Records a source to a fragmented MP4 with its sound (playable even if the recording
+    /// is cut); a hardware encoder that fails mid-way is replaced by libx264 in a new segment
     Record(capture::RecordArgs),
-    /// Takes a still from the test camera: to a file (--out F, .jpg or .png), or into an
-    /// event's originals, recorded in its database (--event DIR, with --burst N for a strip)
+    /// Takes a still: to a file (--out F, .jpg or .png), or into an event's originals,
+    /// recorded in its database (--event DIR, with --burst N for a strip)
     Still {
+        #[command(flatten)]
+        source: capture::SourceArgs,
         #[arg(long, conflicts_with = "event", required_unless_present = "event")]
         out: Option<PathBuf>,
         #[arg(long)]
@@ -67,9 +80,6 @@ enum CaptureCommand {
         /// Time between the shots of a burst
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
-        /// Picture size, e.g. 1920x1080
-        #[arg(long, default_value = "1280x720")]
-        size: String,
     },
 }
 
@@ -127,18 +137,21 @@ fn main() -> ExitCode {
             }
             Command::Event(EventCommand::Info { dir, json }) => event::info(&dir, json).await,
             Command::Capture(CaptureCommand::Devices { json }) => capture::devices(json),
+            Command::Capture(CaptureCommand::Encoders { refresh, json }) => {
+                capture::encoders(refresh, json)
+            }
             Command::Capture(CaptureCommand::Still {
                 out: Some(out),
-                size,
+                source,
                 ..
-            }) => capture::still(&out, &size),
+            }) => capture::still(&out, &source),
             Command::Capture(CaptureCommand::Still {
                 event: Some(event),
                 burst,
                 interval_ms,
-                size,
+                source,
                 ..
-            }) => capture::still_into_event(&event, burst, interval_ms, &size).await,
+            }) => capture::still_into_event(&event, burst, interval_ms, &source).await,
             Command::Capture(CaptureCommand::Still { .. }) => {
                 anyhow::bail!("give --out FILE or --event DIR")
             }

@@ -4,8 +4,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// The binary, with its encoder probe kept in a folder of the tests' own (not the user's).
 fn popbooth() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_popbooth"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_popbooth"));
+    c.env(
+        "POPBOOTH_CACHE_DIR",
+        std::env::temp_dir().join("popbooth-cli-tests-cache"),
+    );
+    c
 }
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -257,8 +263,113 @@ fn capture_devices_json_lists_the_test_camera() -> TestResult {
     assert!(run.status.success());
     let v: Value = serde_json::from_slice(&run.stdout)?;
     assert!(v["devices"].is_array());
+    assert_eq!(v["input"], popbooth_capture_input());
+    assert!(v["error"].is_null(), "{v:#}");
+    let sources = v["sources"].as_array().ok_or("no sources")?;
+    assert_eq!(sources.len(), v["devices"].as_array().map_or(0, Vec::len));
+    for s in sources {
+        assert!(s["source"].as_str().is_some_and(|t| t.contains(':')), "{s}");
+        assert!(s["name"].is_string() && s["video"].is_boolean() && s["default"].is_boolean());
+    }
+    assert_eq!(v["test_camera"]["source"], "test");
     assert_eq!(v["test_camera"]["graph"], "testsrc2=size=1280x720:rate=30");
     assert_eq!(v["test_camera"]["width"], 1280);
+    Ok(())
+}
+
+fn popbooth_capture_input() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "avfoundation"
+    } else if cfg!(target_os = "windows") {
+        "dshow"
+    } else {
+        "v4l2"
+    }
+}
+
+#[test]
+fn capture_encoders_json_is_the_kept_probe_and_names_a_working_h264_encoder() -> TestResult {
+    let run = popbooth()
+        .args(["capture", "encoders", "--json"])
+        .output()?;
+    assert!(run.status.success());
+    let v: Value = serde_json::from_slice(&run.stdout)?;
+    assert!(v["machine"].as_str().is_some_and(|m| m.contains("ffmpeg")));
+    assert!(v["probed_at"].as_u64().is_some_and(|t| t > 1_700_000_000));
+    let encoders = v["encoders"].as_array().ok_or("no encoders")?;
+    assert!(
+        encoders
+            .iter()
+            .any(|e| e["name"] == "libx264" && e["works"] == true)
+    );
+    for e in encoders {
+        for key in [
+            "name",
+            "codec",
+            "hardware",
+            "opens",
+            "error",
+            "works",
+            "check_error",
+        ] {
+            assert!(e.get(key).is_some(), "{key} missing in {e}");
+        }
+    }
+    // The text form ends with the encoder recordings use, and a closed pipe is no error.
+    let text = popbooth().args(["capture", "encoders"]).output()?;
+    assert!(String::from_utf8(text.stdout)?.contains("records with: "));
+    Ok(())
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() -> TestResult {
+    use std::io::Read;
+    let mut child = popbooth()
+        .args(["capture", "encoders", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // Read one byte, then close the pipe like `| head -c1`.
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut one = [0u8; 1];
+    stdout.read_exact(&mut one)?;
+    drop(stdout);
+    let out = child.wait_with_output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn a_camera_that_is_not_there_is_a_clear_error() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let source = format!("{}:/dev/video97", popbooth_capture_input());
+    let run = popbooth()
+        .args(["capture", "still", "--source", &source, "--out"])
+        .arg(tmp.path().join("x.jpg"))
+        .output()?;
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8(run.stderr)?;
+    assert!(
+        err.contains("could not open the source") && err.contains("video97"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    let bad = popbooth()
+        .args([
+            "capture",
+            "record",
+            "--source",
+            "webcam",
+            "--seconds",
+            "1",
+            "--out",
+        ])
+        .arg(tmp.path().join("x.mp4"))
+        .output()?;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8(bad.stderr)?.contains("is not a source"));
     Ok(())
 }
 
@@ -316,13 +427,30 @@ fn capture_record_writes_a_playable_mp4_of_the_asked_length() -> TestResult {
     );
     let text = String::from_utf8(run.stdout)?;
     assert!(text.contains("with libx264 (preset "), "{text}");
+    assert!(text.contains("640x360 at 25 fps, with sound"), "{text}");
     assert!(
         text.contains("wrote 50 frames") && text.contains(" 0 dropped"),
         "{text}"
     );
     let (duration, frames) = probe(&out)?;
     assert_eq!(frames, 50);
-    assert!((duration - 2.0).abs() < 0.05, "duration {duration}");
+    assert!((duration - 2.0).abs() < 0.1, "duration {duration}");
+    let streams = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()?;
+    let codecs = String::from_utf8(streams.stdout)?;
+    assert_eq!(
+        codecs.split_whitespace().collect::<Vec<_>>(),
+        ["h264", "aac"]
+    );
     Ok(())
 }
 

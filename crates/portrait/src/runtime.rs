@@ -13,10 +13,17 @@ const LIB_NAMES: &[&str] = &["libonnxruntime.so"];
 /// Where the project's set-up script puts the library, relative to the workspace root.
 const PROJECT_ORT_DIR: &str = ".deps/onnxruntime";
 
-/// The workspace root this crate was built from: lets development builds (any target folder)
-/// find `.deps/` and `models/` with no variable set.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// Folders that may be the project's root, for development builds (any target folder) to find
+/// `.deps/` and `models/` with no variable set: the workspace this crate was built from, then
+/// the current folder and its parents (`cargo test` runs in the package's folder). The
+/// current folder matters because build artefacts can be shared between two checkouts at
+/// different paths (one target folder cached outside both), and then the first path is stale.
+fn project_roots() -> Vec<PathBuf> {
+    let mut roots = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")];
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.extend(cwd.ancestors().take(4).map(Path::to_path_buf));
+    }
+    roots
 }
 
 fn exe_dirs() -> Vec<PathBuf> {
@@ -59,10 +66,7 @@ pub fn find_onnxruntime(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
     }
     let mut dirs: Vec<PathBuf> = extra.to_vec();
     dirs.extend(exe_dirs());
-    dirs.push(workspace_root().join(PROJECT_ORT_DIR));
-    if let Ok(cwd) = std::env::current_dir() {
-        dirs.push(cwd.join(PROJECT_ORT_DIR));
-    }
+    dirs.extend(project_roots().iter().map(|r| r.join(PROJECT_ORT_DIR)));
     search(&dirs, |dir| {
         LIB_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
     })
@@ -77,7 +81,7 @@ pub fn find_models_dir(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
     }
     let mut dirs: Vec<PathBuf> = extra.iter().map(|d| d.join("models")).collect();
     dirs.extend(exe_dirs().into_iter().map(|d| d.join("models")));
-    dirs.push(workspace_root().join("models"));
+    dirs.extend(project_roots().iter().map(|r| r.join("models")));
     search(&dirs, |dir| {
         let complete = crate::ModelKind::ALL
             .iter()

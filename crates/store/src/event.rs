@@ -32,8 +32,9 @@ pub struct EventInfo {
     pub schema_version: u32,
 }
 
-/// An open event: its folder and a connection pool on its database.
-#[derive(Debug)]
+/// An open event: its folder and a connection pool on its database. Clones share the pool
+/// ([`Event::close`] closes it for all of them).
+#[derive(Debug, Clone)]
 pub struct Event {
     root: PathBuf,
     pool: SqlitePool,

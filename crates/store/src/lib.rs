@@ -9,11 +9,13 @@
 
 mod error;
 mod event;
+mod fsutil;
 mod recent;
 mod shots;
 
 pub use error::StoreError;
 pub use event::{Event, EventInfo, MEDIA_DIRS};
+pub use fsutil::write_atomically;
 pub use recent::{RecentEvent, RecentEvents};
 pub use shots::{NewShot, OriginalFile, SessionKind, Shot, content_hash};
 

@@ -72,16 +72,11 @@ impl RecentEvents {
     }
 
     fn save(&self, list: &[RecentEvent]) -> Result<(), StoreError> {
-        if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir).map_err(StoreError::io("create the folder", dir))?;
-        }
-        let tmp = self.file.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(list).map_err(|e| StoreError::Io {
             action: "write",
-            path: tmp.clone(),
+            path: self.file.clone(),
             source: std::io::Error::other(e),
         })?;
-        std::fs::write(&tmp, bytes).map_err(StoreError::io("write", &tmp))?;
-        std::fs::rename(&tmp, &self.file).map_err(StoreError::io("replace", &self.file))
+        crate::write_atomically(&self.file, &bytes)
     }
 }

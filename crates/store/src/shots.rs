@@ -2,12 +2,10 @@
 //! SHA-256 of its bytes, and never changed: a temporary file is written and synced, then
 //! renamed into place, so a crash leaves either the whole file or none.
 
-use std::io::Write;
-use std::path::Path;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::fsutil::{sync_dir, write_synced};
 use crate::{Event, StoreError};
 
 /// A file in `originals/`.
@@ -37,7 +35,9 @@ impl SessionKind {
 }
 
 /// A shot as the event database records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, sqlx::FromRow)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type, sqlx::FromRow,
+)]
 pub struct Shot {
     pub id: String,
     pub session_id: String,
@@ -181,27 +181,4 @@ impl Event {
         .await
         .map_err(StoreError::db(self.db_path()))
     }
-}
-
-fn write_synced(path: &Path, data: &[u8]) -> Result<(), StoreError> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(StoreError::io("create", path))?;
-    f.write_all(data).map_err(StoreError::io("write", path))?;
-    f.sync_all().map_err(StoreError::io("sync", path))
-}
-
-/// Makes a rename durable (the directory entry itself is synced). A no-op where directories
-/// cannot be opened (Windows).
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        let d = std::fs::File::open(dir).map_err(StoreError::io("open", dir))?;
-        d.sync_all().map_err(StoreError::io("sync", dir))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }

@@ -17,9 +17,8 @@ export const SECTIONS: readonly Section[] = [
   {
     id: "booth",
     title: "Booth",
-    summary: "Camera, live view, countdown, stills and bursts",
-    coming:
-      "Live view from USB and built-in cameras (today: the built-in test camera), a full-screen attendee view, the hot folder for tethered DSLRs on this screen, and recording with sound and hardware encoders from here.",
+    summary: "Camera, live view, countdown, stills, strips, recording and the hot folder",
+    coming: null,
   },
   {
     id: "edit",
