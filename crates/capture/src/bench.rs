@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ffmpeg_next::frame;
 
-use crate::{CameraSource, CaptureError, EncoderSettings, VideoEncoder};
+use crate::{CaptureError, EncoderSettings, VideoEncoder};
 
 /// One encode job: `frames` frames of FFmpeg's testsrc2 at the given size and rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,43 @@ impl Throughput {
     }
 }
 
+/// Runs the lavfi `graph` (a source such as testsrc2) straight in libavfilter and hands its
+/// first `frames` frames to `each` until it returns false. Frames come from the filter's
+/// buffer pool, without the `lavfi` input device's copy of each into a packet and the
+/// decode back that the `ffmpeg` tool (and [`CameraSource`]) go through.
+fn filter_frames(
+    graph: &str,
+    frames: u32,
+    mut each: impl FnMut(frame::Video) -> bool,
+) -> Result<(), CaptureError> {
+    crate::init()?;
+    let err = |error| CaptureError::Decode {
+        source_name: graph.to_owned(),
+        error,
+    };
+    let mut g = ffmpeg_next::filter::Graph::new();
+    let sink = ffmpeg_next::filter::find("buffersink")
+        .ok_or(CaptureError::MissingInputFormat("buffersink"))?;
+    g.add(&sink, "out", "").map_err(err)?;
+    g.input("out", 0).map_err(err)?.parse(graph).map_err(err)?;
+    g.validate().map_err(err)?;
+    let mut out = g
+        .get("out")
+        .ok_or_else(|| err(ffmpeg_next::Error::FilterNotFound))?;
+    for _ in 0..frames {
+        let mut frame = frame::Video::empty();
+        out.sink().frame(&mut frame).map_err(err)?;
+        if !each(frame) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Generates and encodes the job in this process; `progress` gets the frames done so far.
 /// The source runs on its own thread a few frames ahead, so that the encoder's threads
-/// never wait for a picture (the `ffmpeg` tool of FFmpeg 5 does the two in turn).
+/// never wait for a picture (the `ffmpeg` tool of FFmpeg 5 does the two in turn), and its
+/// frames come straight from libavfilter ([`filter_frames`]).
 pub fn encode_in_process(
     job: &EncodeJob,
     mut progress: impl FnMut(u32),
@@ -75,16 +109,7 @@ pub fn encode_in_process(
     let (graph, frames) = (job.graph(), job.frames);
     let producer = std::thread::Builder::new()
         .name("bench-source".into())
-        .spawn(move || -> Result<(), CaptureError> {
-            let mut source = CameraSource::lavfi(&graph)?;
-            for _ in 0..frames {
-                let mut frame = frame::Video::empty();
-                if !source.next_frame(&mut frame)? || tx.send(frame).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        })
+        .spawn(move || filter_frames(&graph, frames, |frame| tx.send(frame).is_ok()))
         .map_err(|e| CaptureError::Tool {
             tool: "bench".into(),
             reason: format!("cannot start the source thread: {e}"),
