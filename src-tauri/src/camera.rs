@@ -54,13 +54,20 @@ pub struct CameraStatus {
     pub attempt: u32,
     pub retry_in_ms: u32,
     pub reason: Option<String>,
+    /// The microphone recordings take their sound from (`alsa:hw:1,0`); None: the camera's
+    /// own sound (the test camera's tone).
+    pub mic: Option<String>,
+    /// Why the microphone could not be opened (the camera runs on without it).
+    pub mic_error: Option<String>,
 }
 
 impl CameraStatus {
-    fn off(source: &Source) -> CameraStatus {
+    fn off(source: &Source, mic: Option<&str>) -> CameraStatus {
         CameraStatus {
             phase: CameraPhase::Off,
             source: source.to_string(),
+            mic: mic.map(str::to_owned),
+            mic_error: None,
             width: 0,
             height: 0,
             fps: 0,
@@ -102,7 +109,7 @@ pub struct RecordingStatus {
 pub struct Camera {
     frames: watch::Sender<Option<Arc<LiveFrame>>>,
     running: Mutex<Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>>,
-    source: Mutex<Source>,
+    source: Mutex<(Source, Option<String>)>,
     shared: Arc<Shared>,
 }
 
@@ -133,12 +140,12 @@ impl Default for Camera {
             frames: watch::channel(None).0,
             running: Mutex::new(None),
             shared: Arc::new(Shared {
-                status: Mutex::new(CameraStatus::off(&source)),
+                status: Mutex::new(CameraStatus::off(&source, None)),
                 format: Mutex::new(None),
                 recording: Mutex::new(None),
                 stills: Mutex::new(Vec::new()),
             }),
-            source: Mutex::new(source),
+            source: Mutex::new((source, None)),
         }
     }
 }
@@ -149,24 +156,40 @@ impl Camera {
     }
 
     pub fn source(&self) -> Source {
-        lock(&self.source).clone()
+        lock(&self.source).0.clone()
+    }
+
+    /// The microphone chosen for the sound, if any.
+    pub fn mic(&self) -> Option<String> {
+        lock(&self.source).1.clone()
     }
 
     pub fn is_running(&self) -> bool {
         lock(&self.running).is_some()
     }
 
-    /// Switches to `source`; a running camera is restarted on it (a recording is ended).
-    pub fn select(&self, app: &AppHandle, source: Source) -> Result<(), AppError> {
+    /// Switches to `source` with sound from `mic` (None: the source's own); a running camera
+    /// is restarted on it (a recording is ended).
+    pub fn select(
+        &self,
+        app: &AppHandle,
+        source: Source,
+        mic: Option<String>,
+    ) -> Result<(), AppError> {
         let was_running = self.is_running();
         self.stop(app);
-        *lock(&self.source) = source;
+        *lock(&self.source) = (source, mic);
         if was_running {
             self.start(app)?;
         } else {
-            self.set_status(app, CameraStatus::off(&self.source()));
+            self.set_off(app);
         }
         Ok(())
+    }
+
+    fn set_off(&self, app: &AppHandle) {
+        let (source, mic) = lock(&self.source).clone();
+        self.set_status(app, CameraStatus::off(&source, mic.as_deref()));
     }
 
     /// Starts the camera thread (once; a second start does nothing).
@@ -176,7 +199,7 @@ impl Camera {
             return Ok(());
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let source = self.source();
+        let (source, mic) = lock(&self.source).clone();
         let (frames, shared, thread_stop, app) = (
             self.frames.clone(),
             self.shared.clone(),
@@ -185,7 +208,16 @@ impl Camera {
         );
         let handle = std::thread::Builder::new()
             .name("camera".into())
-            .spawn(move || camera_thread(&source, &thread_stop, &frames, &shared, &app))
+            .spawn(move || {
+                camera_thread(
+                    &source,
+                    mic.as_deref(),
+                    &thread_stop,
+                    &frames,
+                    &shared,
+                    &app,
+                )
+            })
             .map_err(|e| AppError::new("capture", format!("the camera could not start: {e}")))?;
         *running = Some((stop, handle));
         Ok(())
@@ -202,7 +234,7 @@ impl Camera {
             finish_recording(app, rec);
         }
         *lock(&self.shared.format) = None;
-        self.set_status(app, CameraStatus::off(&self.source()));
+        self.set_off(app);
     }
 
     fn set_status(&self, app: &AppHandle, status: CameraStatus) {
@@ -365,6 +397,7 @@ fn finish_recording(app: &AppHandle, rec: Recording) -> RecordingStatus {
 /// The camera thread: frames to stills, the recording and the live view, until `stop`.
 fn camera_thread(
     source: &Source,
+    mic: Option<&str>,
     stop: &AtomicBool,
     frames: &watch::Sender<Option<Arc<LiveFrame>>>,
     shared: &Shared,
@@ -372,8 +405,16 @@ fn camera_thread(
 ) {
     let mut live = LiveEncoder::new(LIVE_SIDE);
     let name = source.to_string();
+    // Set by the opener, read by the state reporter: two closures, one thread.
+    let mic_error = std::cell::RefCell::new(None);
     popbooth_capture::run_camera(
-        || CameraSource::open(source, true),
+        || {
+            let mut camera = CameraSource::open(source, true)?;
+            // A microphone that does not open leaves the camera running on its own sound.
+            *mic_error.borrow_mut() =
+                mic.and_then(|m| camera.use_mic(m).err().map(|e| e.to_string()));
+            Ok(camera)
+        },
         Backoff::default(),
         stop,
         |captured| match captured {
@@ -407,7 +448,8 @@ fn camera_thread(
                         width: format.width,
                         height: format.height,
                         fps: format.fps,
-                        ..CameraStatus::off(source)
+                        mic_error: mic_error.borrow().clone(),
+                        ..CameraStatus::off(source, mic)
                     }
                 }
                 CameraState::Reconnecting {
@@ -419,7 +461,7 @@ fn camera_thread(
                     attempt,
                     retry_in_ms: retry_in.as_millis().try_into().unwrap_or(u32::MAX),
                     reason: Some(reason),
-                    ..CameraStatus::off(source)
+                    ..CameraStatus::off(source, mic)
                 },
             };
             tracing::info!(camera = %name, ?status.phase, "camera state");

@@ -154,36 +154,58 @@ pub struct CameraList {
     pub selected: String,
     /// Why the system's cameras could not be listed, if they could not.
     pub error: Option<String>,
+    /// Microphones that are devices of their own (ALSA on Linux, dshow, avfoundation).
+    pub microphones: Vec<DeviceInfo>,
+    /// The microphone in use; None: the camera's own sound.
+    pub mic: Option<String>,
 }
 
-/// Lists the cameras (through libavdevice: v4l2, avfoundation, dshow).
+/// Lists the cameras and microphones (through libavdevice: v4l2 and alsa, avfoundation,
+/// dshow).
 #[tauri::command]
 #[specta::specta]
 pub async fn list_cameras(camera: State<'_, Camera>) -> Result<CameraList, AppError> {
-    let listed = tauri::async_runtime::spawn_blocking(popbooth_capture::list_devices)
-        .await
-        .map_err(AppError::thread)?;
-    let (cameras, error) = match listed {
-        Ok(list) => (list.into_iter().filter(|d| d.video).collect(), None),
+    let (cameras, mics) = tauri::async_runtime::spawn_blocking(|| {
+        (
+            popbooth_capture::list_devices(),
+            popbooth_capture::list_microphones(),
+        )
+    })
+    .await
+    .map_err(AppError::thread)?;
+    let (cameras, error) = match cameras {
+        Ok(list) => (list, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
     Ok(CameraList {
         cameras,
         selected: camera.source().to_string(),
         error,
+        // A microphone list that cannot be had leaves the camera's own sound.
+        microphones: mics.unwrap_or_default(),
+        mic: camera.mic(),
     })
 }
 
-/// Makes `source` (`test` or one of `list_cameras`) the Booth's camera.
+/// Makes `source` (`test` or one of `list_cameras`) the Booth's camera, with sound from
+/// `mic` (one of `list_cameras`' microphones; None: the camera's own).
 #[tauri::command]
 #[specta::specta]
 pub async fn select_camera(
     app: AppHandle,
     camera: State<'_, Camera>,
     source: String,
+    mic: Option<String>,
 ) -> Result<CameraStatus, AppError> {
     let source: Source = source.parse()?;
-    camera.select(&app, source)?;
+    // Restarting the camera joins its thread: off the async threads.
+    let app2 = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        use tauri::Manager;
+        app2.state::<Camera>().select(&app2, source, mic)
+    })
+    .await
+    .map_err(AppError::thread)??;
     Ok(camera.status())
 }
 
@@ -238,6 +260,7 @@ pub async fn recording_start(
         use tauri::Manager;
         let camera = app.state::<Camera>();
         let mut cache = EncoderCache::load(&cache_file)?;
+        // The camera's thread feeds the recording, microphone included.
         let settings = cache.record_settings(&cache_file, &camera.source(), &out, None, None)?;
         camera.start_recording(&app, &settings)
     })

@@ -387,7 +387,7 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         // A camera that is not there: the Booth says it is reconnecting and keeps trying;
         // back on the test camera, it is live again without a restart.
         c.execute(
-            "return window.__TAURI_INTERNALS__.invoke('select_camera', { source: 'v4l2:/dev/video97' })",
+            "return window.__TAURI_INTERNALS__.invoke('select_camera', { source: 'v4l2:/dev/video97', mic: null })",
             Vec::new(),
         )
         .await?;
@@ -401,6 +401,19 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         c.find(Locator::Css("#camera-source-select"))
             .await?
             .select_by_value("test")
+            .await?;
+        text_when(c, "#camera-status", |t| t.starts_with("Test camera · live")).await?;
+        // A microphone that does not open is said plainly; the camera runs on without it.
+        c.execute(
+            "return window.__TAURI_INTERNALS__.invoke('select_camera', { source: 'test', mic: 'alsa:hw:97,0' })",
+            Vec::new(),
+        )
+        .await?;
+        text_when(c, "#mic-error", |t| t.contains("alsa:hw:97,0")).await?;
+        text_when(c, "#camera-status", |t| t.starts_with("Test camera · live")).await?;
+        c.find(Locator::Css("#camera-mic-select"))
+            .await?
+            .select_by_value("")
             .await?;
         text_when(c, "#camera-status", |t| t.starts_with("Test camera · live")).await?;
 

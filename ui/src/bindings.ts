@@ -30,10 +30,16 @@ export const commands = {
 	 *  is the UI's).
 	 */
 	takePhotos: (count: number, intervalMs: number) => typedError<PhotoTaken[], AppError>(__TAURI_INVOKE("take_photos", { count, intervalMs })),
-	/**  Lists the cameras (through libavdevice: v4l2, avfoundation, dshow). */
+	/**
+	 *  Lists the cameras and microphones (through libavdevice: v4l2 and alsa, avfoundation,
+	 *  dshow).
+	 */
 	listCameras: () => typedError<CameraList, AppError>(__TAURI_INVOKE("list_cameras")),
-	/**  Makes `source` (`test` or one of `list_cameras`) the Booth's camera. */
-	selectCamera: (source: string) => typedError<CameraStatus, AppError>(__TAURI_INVOKE("select_camera", { source })),
+	/**
+	 *  Makes `source` (`test` or one of `list_cameras`) the Booth's camera, with sound from
+	 *  `mic` (one of `list_cameras`' microphones; None: the camera's own).
+	 */
+	selectCamera: (source: string, mic: string | null) => typedError<CameraStatus, AppError>(__TAURI_INVOKE("select_camera", { source, mic })),
 	/**  What the camera is doing now (changes come as `CameraStatus` events). */
 	cameraStatus: () => __TAURI_INVOKE<CameraStatus>("camera_status"),
 	/**
@@ -107,6 +113,10 @@ export type CameraList = {
 	selected: string,
 	/**  Why the system's cameras could not be listed, if they could not. */
 	error: string | null,
+	/**  Microphones that are devices of their own (ALSA on Linux, dshow, avfoundation). */
+	microphones: DeviceInfo[],
+	/**  The microphone in use; None: the camera's own sound. */
+	mic: string | null,
 };
 
 /**  What the camera is doing. */
@@ -124,6 +134,13 @@ export type CameraStatus = {
 	attempt: number,
 	retry_in_ms: number,
 	reason: string | null,
+	/**
+	 *  The microphone recordings take their sound from (`alsa:hw:1,0`); None: the camera's
+	 *  own sound (the test camera's tone).
+	 */
+	mic: string | null,
+	/**  Why the microphone could not be opened (the camera runs on without it). */
+	mic_error: string | null,
 };
 
 /**  A capture device that libavdevice lists on this system. */

@@ -273,6 +273,7 @@ impl EncoderCache {
             preset,
             fallback,
             audio: true,
+            mic: None,
             duration: None,
             fail_encoder_after: None,
         })

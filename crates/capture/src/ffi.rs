@@ -202,6 +202,7 @@ pub(crate) fn upload_frame(
 pub(crate) struct ListedDevice {
     pub name: String,
     pub description: String,
+    /// The media types it names; empty when the input device does not say.
     pub video: bool,
     pub audio: bool,
     pub default: bool,
@@ -250,8 +251,7 @@ pub(crate) fn list_input_sources(
             out.push(ListedDevice {
                 name: text((*d).device_name),
                 description: text((*d).device_description),
-                // Older devices list no media types: a video input device gives video.
-                video: types.is_empty() || types.contains(&sys::AVMediaType::AVMEDIA_TYPE_VIDEO),
+                video: types.contains(&sys::AVMediaType::AVMEDIA_TYPE_VIDEO),
                 audio: types.contains(&sys::AVMediaType::AVMEDIA_TYPE_AUDIO),
                 default: (*list).default_device == i as i32,
             });

@@ -16,6 +16,7 @@ mod error;
 mod ffi;
 mod hotfolder;
 mod live;
+mod mic;
 mod record;
 mod source;
 mod stills;
@@ -35,7 +36,7 @@ pub use record::{
 };
 pub use source::{
     CameraSource, Device, DeviceInfo, Media, RgbFrame, Source, TestCamera, burst, camera_input,
-    grab_frame, list_devices, to_rgb,
+    grab_frame, list_devices, list_microphones, mic_input, to_rgb,
 };
 pub use stills::{Taken, save_shot, shoot, start_session};
 pub use supervise::{Backoff, CameraState, Captured, run_camera};

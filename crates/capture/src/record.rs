@@ -23,8 +23,10 @@ pub struct RecordSettings {
     pub preset: Option<String>,
     /// Used when `encoder` does not open or fails mid-recording (None: fail instead).
     pub fallback: Option<Fallback>,
-    /// Record the source's sound too, when it has some.
+    /// Record sound too: the source's own, or the microphone's.
     pub audio: bool,
+    /// A microphone of its own (`alsa:default`, ...), instead of the source's sound.
+    pub mic: Option<String>,
     /// Stop after this long (None: until `stop` is set).
     pub duration: Option<Duration>,
     /// Tests only: the first encoder fails from this frame on.
@@ -329,6 +331,9 @@ pub fn record(
     on_event: impl FnMut(RecordEvent) + Send,
 ) -> Result<RecordReport, CaptureError> {
     let mut source = CameraSource::open(&settings.source, settings.audio)?;
+    if let Some(mic) = settings.mic.as_deref().filter(|_| settings.audio) {
+        source.use_mic(mic)?;
+    }
     let format = StreamFormat::of(&source);
     let mut recorder = Recorder::start(settings, format, on_event)?;
     let limit = settings

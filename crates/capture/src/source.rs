@@ -242,12 +242,31 @@ pub struct DeviceInfo {
     pub default: bool,
 }
 
-/// The cameras (and, where the input device lists them, microphones) that this platform's
-/// input device (v4l2, avfoundation, dshow) finds. An input that cannot list its devices
-/// (avfoundation in FFmpeg 5) is reported as an error.
+/// The cameras that this platform's input device (v4l2, avfoundation, dshow) finds. An input
+/// that cannot list its devices (avfoundation in FFmpeg 5) is reported as an error.
 pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
+    list_input(camera_input(), Media::Video)
+}
+
+/// The input device that lists and opens microphones on this platform: ALSA on Linux (a
+/// webcam's microphone is an ALSA device of its own), dshow, avfoundation.
+pub fn mic_input() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "alsa"
+    } else {
+        camera_input()
+    }
+}
+
+/// The microphones [`mic_input`] finds; each `source` is what `with_mic` and `--mic` take.
+pub fn list_microphones() -> Result<Vec<DeviceInfo>, CaptureError> {
+    list_input(mic_input(), Media::Audio)
+}
+
+/// Devices of `input` that give `wanted` (a device that names no media type is taken to
+/// give what its input device is for).
+fn list_input(input: &'static str, wanted: Media) -> Result<Vec<DeviceInfo>, CaptureError> {
     crate::init()?;
-    let input = camera_input();
     let Some(ffmpeg_next::Format::Input(format)) = std::ffi::CString::new(input)
         .ok()
         .and_then(|c| ffi::find_input_format(&c))
@@ -269,20 +288,32 @@ pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
     };
     Ok(listed
         .into_iter()
-        .map(|d| DeviceInfo {
-            source: match input {
-                // dshow opens `video=NAME`; the others take the name as listed.
-                "dshow" => format!("dshow:video={}", d.name),
-                _ => format!("{input}:{}", d.name),
-            },
-            name: if d.description.is_empty() {
-                d.name
-            } else {
-                d.description
-            },
-            video: d.video,
-            audio: d.audio,
-            default: d.default,
+        .filter_map(|d| {
+            let untyped = !d.video && !d.audio;
+            let (video, audio) = (
+                d.video || (untyped && wanted == Media::Video),
+                d.audio || (untyped && wanted == Media::Audio),
+            );
+            let gives = match wanted {
+                Media::Video => video,
+                Media::Audio => audio,
+            };
+            gives.then(|| DeviceInfo {
+                source: match (input, wanted) {
+                    // dshow opens `video=NAME` and `audio=NAME`; the others take the name.
+                    ("dshow", Media::Video) => format!("dshow:video={}", d.name),
+                    ("dshow", Media::Audio) => format!("dshow:audio={}", d.name),
+                    _ => format!("{input}:{}", d.name),
+                },
+                name: if d.description.is_empty() {
+                    d.name
+                } else {
+                    d.description
+                },
+                video,
+                audio,
+                default: d.default,
+            })
         })
         .collect())
 }
@@ -314,6 +345,8 @@ pub struct CameraSource {
     packet: ffmpeg_next::Packet,
     /// A decoder that may hold another frame from the last packet.
     pending: Option<Media>,
+    /// A microphone of its own, replacing the source's sound.
+    mic: Option<crate::mic::Mic>,
     pacing: Option<Pacing>,
     /// When the last video frame was due (paced sources) or arrived (devices).
     frame_at: Instant,
@@ -425,6 +458,7 @@ impl CameraSource {
             audio,
             packet: ffmpeg_next::Packet::empty(),
             pending: None,
+            mic: None,
             pacing: None,
             frame_at: Instant::now(),
         })
@@ -462,16 +496,30 @@ impl CameraSource {
             .map_or(ffmpeg_next::Rational::new(1, 1_000_000), |s| s.time_base())
     }
 
+    /// Takes the sound from the microphone `spec` (`INPUT:DEVICE`: `alsa:default`,
+    /// `pulse:default`, `dshow:audio=...`) instead of the source's own: a webcam's microphone
+    /// on Linux is a device of its own. It is read on its own thread.
+    /// On failure the source keeps its own sound (if any).
+    pub fn use_mic(&mut self, spec: &str) -> Result<(), CaptureError> {
+        self.mic = Some(crate::mic::Mic::open(spec)?);
+        self.audio = None;
+        Ok(())
+    }
+
     /// Sample rate and channel count of the sound being decoded, if any.
     pub fn audio_format(&self) -> Option<(u32, u16)> {
-        self.audio
-            .as_ref()
-            .map(|(_, d)| (d.rate(), d.channels().max(1)))
+        match &self.mic {
+            Some(mic) => Some(mic.format),
+            None => self
+                .audio
+                .as_ref()
+                .map(|(_, d)| (d.rate(), d.channels().max(1))),
+        }
     }
 
     /// True when audio is being decoded.
     pub fn has_audio(&self) -> bool {
-        self.audio.is_some()
+        self.mic.is_some() || self.audio.is_some()
     }
 
     /// When the last video frame was taken: its due time for the test camera, its arrival
@@ -500,6 +548,10 @@ impl CameraSource {
         audio: &mut frame::Audio,
     ) -> Result<Option<Media>, CaptureError> {
         loop {
+            if let Some(sound) = self.mic.as_ref().and_then(crate::mic::Mic::try_next) {
+                *audio = sound;
+                return Ok(Some(Media::Audio));
+            }
             if let Some(kind) = self.pending.take()
                 && self.receive(kind, video, audio)?
             {

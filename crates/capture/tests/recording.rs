@@ -118,6 +118,7 @@ fn settings(out: &Path, seconds: f64) -> RecordSettings {
         preset: Some("ultrafast".into()),
         fallback: None,
         audio: true,
+        mic: None,
         duration: Some(Duration::from_secs_f64(seconds)),
         fail_encoder_after: None,
     }
@@ -365,5 +366,50 @@ fn the_encoder_converts_frames_of_another_size_and_format() -> TestResult {
     }
     enc.finish(&mut |_| packets += 1)?;
     assert_eq!(packets, 10);
+    Ok(())
+}
+
+/// A microphone of its own (on Linux a webcam's microphone is an ALSA device beside the
+/// video; here a 1 kHz tone at 44.1 kHz stands in for it): its sound replaces the source's
+/// 440 Hz tone in the recording, at its own rate.
+#[test]
+fn a_separate_microphone_is_recorded_instead_of_the_sources_sound() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("mic.mp4");
+    let report = record(
+        &RecordSettings {
+            mic: Some("lavfi:sine=frequency=1000:sample_rate=44100".into()),
+            ..settings(&out, 2.0)
+        },
+        &AtomicBool::new(false),
+        |_| {},
+    )?;
+    let c = contents(&out)?;
+    assert_eq!(c.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(c.audio_rate, 44_100);
+    let seconds = c.audio_samples as f64 / 44_100.0;
+    assert!((1.8..=2.2).contains(&seconds), "{seconds} s of sound");
+    let hz = c.zero_crossings as f64 / 2.0 / seconds;
+    assert!(
+        (980.0..=1020.0).contains(&hz),
+        "the microphone's tone is {hz:.0} Hz"
+    );
+    assert_eq!(c.video_frames, report.frames);
+
+    // A microphone that is not there is a clear error before anything is written.
+    let missing = record(
+        &RecordSettings {
+            mic: Some("alsa:hw:97,0".into()),
+            ..settings(&dir.path().join("none.mp4"), 1.0)
+        },
+        &AtomicBool::new(false),
+        |_| {},
+    );
+    let e = missing.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("alsa:hw:97,0"), "{e}");
+    // Listing microphones works (an empty list on a machine without sound cards).
+    for m in popbooth_capture::list_microphones()? {
+        assert!(m.audio && m.source.starts_with(popbooth_capture::mic_input()));
+    }
     Ok(())
 }

@@ -81,6 +81,7 @@ fn live_view_recording_and_reconnects_leave_no_threads_behind()
                 preset: Some("ultrafast".into()),
                 fallback: None,
                 audio: true,
+                mic: None,
                 duration: Some(Duration::from_millis(400)),
                 fail_encoder_after: None,
             },

@@ -10,7 +10,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use popbooth_capture::{
     EncoderCache, RecordEvent, Source, TestCamera, camera_input, grab_frame, list_devices,
-    record as record_to,
+    list_microphones, mic_input, record as record_to,
 };
 
 /// `--source` and the mode asked of it, shared by the capture commands.
@@ -26,6 +26,10 @@ pub struct SourceArgs {
     /// Frames per second (default: the source's own; the test camera's is 30)
     #[arg(long)]
     pub fps: Option<u32>,
+    /// A microphone of its own for the sound, as `capture devices` lists it (e.g.
+    /// alsa:default, alsa:hw:1,0); by default the source's own sound (the test camera's tone)
+    #[arg(long)]
+    pub mic: Option<String>,
 }
 
 impl SourceArgs {
@@ -87,6 +91,7 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         named(&args.preset).as_deref(),
     )?;
     settings.audio = !args.no_audio;
+    settings.mic = args.source.mic.clone();
     settings.duration = Some(Duration::from_secs_f64(args.seconds));
     let (_, _, fps) = source.nominal_mode();
     let total = (args.seconds * f64::from(fps)).round() as u64;
@@ -149,9 +154,14 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `popbooth capture devices`: the cameras libavdevice finds and the built-in test camera.
+/// `popbooth capture devices`: the cameras and microphones libavdevice finds and the built-in
+/// test camera.
 pub fn devices(json: bool) -> anyhow::Result<ExitCode> {
     let (sources, error) = match list_devices() {
+        Ok(list) => (list, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let (mics, mic_error) = match list_microphones() {
         Ok(list) => (list, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
@@ -163,6 +173,9 @@ pub fn devices(json: bool) -> anyhow::Result<ExitCode> {
             "devices": sources.iter().map(|d| d.source.split_once(':').map_or(d.source.as_str(), |(_, n)| n)).collect::<Vec<_>>(),
             "sources": sources,
             "error": error,
+            "mic_input": mic_input(),
+            "microphones": mics,
+            "mic_error": mic_error,
             "test_camera": { "source": "test", "graph": test.graph(), "width": test.width, "height": test.height, "fps": test.fps },
         });
         outln!("{}", serde_json::to_string_pretty(&value)?);
@@ -189,6 +202,16 @@ pub fn devices(json: bool) -> anyhow::Result<ExitCode> {
             "test  built-in test camera: {} with a 440 Hz tone",
             test.graph()
         );
+        match (&mic_error, mics.is_empty()) {
+            (Some(e), _) => outln!("microphones: {e}"),
+            (None, true) => outln!("no microphones found through {}", mic_input()),
+            (None, false) => {
+                for m in &mics {
+                    let default = if m.default { ", default" } else { "" };
+                    outln!("{}  {} (microphone{default})", m.source, m.name);
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,8 +48,8 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum CaptureCommand {
-    /// Lists the cameras libavdevice finds (v4l2, avfoundation, dshow) and the built-in test
-    /// camera, each with the --source that opens it
+    /// Lists the cameras and microphones libavdevice finds (v4l2, alsa, avfoundation, dshow)
+    /// and the built-in test camera, each with the --source or --mic that opens it
     Devices {
         #[arg(long)]
         json: bool,

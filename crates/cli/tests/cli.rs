@@ -271,6 +271,7 @@ fn capture_devices_json_lists_the_test_camera() -> TestResult {
         assert!(s["source"].as_str().is_some_and(|t| t.contains(':')), "{s}");
         assert!(s["name"].is_string() && s["video"].is_boolean() && s["default"].is_boolean());
     }
+    assert!(v["mic_input"].is_string() && v["microphones"].is_array());
     assert_eq!(v["test_camera"]["source"], "test");
     assert_eq!(v["test_camera"]["graph"], "testsrc2=size=1280x720:rate=30");
     assert_eq!(v["test_camera"]["width"], 1280);

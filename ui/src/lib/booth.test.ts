@@ -3,7 +3,7 @@ import type { CameraStatus, HotFolderActivity, RecordingStatus } from "../bindin
 import { cameraText, clock, hotFolderLine, recordingText } from "./booth";
 
 const camera: CameraStatus = {
-  phase: "live", source: "test", width: 1280, height: 720, fps: 30, attempt: 0, retry_in_ms: 0, reason: null,
+  phase: "live", source: "test", width: 1280, height: 720, fps: 30, attempt: 0, retry_in_ms: 0, reason: null, mic: null, mic_error: null,
 };
 
 describe("cameraText", () => {
