@@ -325,6 +325,24 @@ pub enum Media {
     Audio,
 }
 
+/// How to ask a device for its mode: the size and rate asked for, or the booth default of
+/// 1920x1080 at 30 fps. Webcams give 1080p30 only compressed (USB 2 has not the bandwidth for
+/// raw 1080p at 30), so with `compressed` V4L2 is asked for MJPEG and DirectShow for its
+/// MJPEG stream. Drivers that cannot fit the size take the nearest they have (V4L2) or fail
+/// (then the caller tries the next way).
+fn device_options(d: &Device, compressed: bool) -> Dictionary<'static> {
+    let (w, h) = d.size.unwrap_or((1920, 1080));
+    let mut options = Dictionary::new();
+    options.set("video_size", &format!("{w}x{h}"));
+    options.set("framerate", &d.fps.unwrap_or(30).to_string());
+    match d.input.as_str() {
+        "v4l2" if compressed => options.set("input_format", "mjpeg"),
+        "dshow" if compressed => options.set("vcodec", "mjpeg"),
+        _ => {}
+    }
+    options
+}
+
 /// A real-time pace for sources that would otherwise run as fast as they are read (the
 /// test camera): frame n is handed out at `started + n * interval`, as a camera delivers it.
 #[derive(Debug)]
@@ -385,14 +403,28 @@ impl CameraSource {
                 Ok(opened)
             }
             Source::Device(d) => {
-                let mut options = Dictionary::new();
-                if let Some((w, h)) = d.size {
-                    options.set("video_size", &format!("{w}x{h}"));
+                // The mode (asked for, or the booth default of 1080p30) compressed, then raw;
+                // then, for the default only, whatever the camera gives by itself. A mode
+                // asked for explicitly is never silently changed.
+                let asked = d.size.is_some() || d.fps.is_some();
+                let mut attempts = vec![device_options(d, true)];
+                if matches!(d.input.as_str(), "v4l2" | "dshow") {
+                    attempts.push(device_options(d, false));
                 }
-                if let Some(fps) = d.fps {
-                    options.set("framerate", &fps.to_string());
+                if !asked {
+                    attempts.push(Dictionary::new());
                 }
-                Self::open_input(&d.input, &d.device, options, audio)
+                let mut last = None;
+                for options in attempts {
+                    match Self::open_input(&d.input, &d.device, options, audio) {
+                        Ok(opened) => return Ok(opened),
+                        Err(e) => {
+                            tracing::info!(device = %d.device, error = %e, "the camera refused a mode; trying the next");
+                            last = Some(e);
+                        }
+                    }
+                }
+                Err(last.unwrap_or(CaptureError::NoVideo(d.device.clone())))
             }
         }
     }
