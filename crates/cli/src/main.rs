@@ -7,6 +7,7 @@ mod capture;
 mod doctor;
 mod event;
 mod output;
+mod portrait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// Cameras and stills
     #[command(subcommand)]
     Capture(CaptureCommand),
+    /// The portrait assistant
+    #[command(subcommand)]
+    Portrait(PortraitCommand),
     /// Benchmarks against their anchors; each ends with the line `ratio: R` (higher is better)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -80,6 +84,18 @@ enum CaptureCommand {
         /// Time between the shots of a burst
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PortraitCommand {
+    /// Finds the faces of a photo (boxes, keypoints, open eyes), scores its quality with
+    /// reasons, and frames it for every print and social format
+    Analyze {
+        photo: PathBuf,
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -156,6 +172,9 @@ fn main() -> ExitCode {
                 anyhow::bail!("give --out FILE or --event DIR")
             }
             Command::Capture(CaptureCommand::Record(args)) => capture::record(&args),
+            Command::Portrait(PortraitCommand::Analyze { photo, json }) => {
+                portrait::analyze_photo(&photo, json)
+            }
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,

@@ -551,3 +551,80 @@ fn a_burst_lands_in_the_event_as_originals_and_rows() -> TestResult {
     assert_eq!(files.len(), 3, "a burst takes three different frames");
     Ok(())
 }
+
+/// `portrait analyze --json`: the documented shape, with the astronaut's one face and open
+/// eyes; crops that a 512 px photo cannot give are null with a note.
+#[test]
+fn portrait_analyze_json_has_faces_quality_and_crops() -> TestResult {
+    let photo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples/astronaut.png");
+    let run = popbooth()
+        .args(["portrait", "analyze", "--json"])
+        .arg(&photo)
+        .output()?;
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: Value = serde_json::from_slice(&run.stdout)?;
+    assert_eq!(v["ok"], true);
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+    let faces = v["faces"].as_array().ok_or("no faces")?;
+    assert_eq!(faces.len(), 1);
+    let b: Vec<f64> = faces[0]["box"]
+        .as_array()
+        .ok_or("no box")?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert_eq!(b.len(), 4);
+    assert!(
+        b[0] > 150.0 && b[2] < 300.0 && b[1] > 50.0 && b[3] < 200.0,
+        "{b:?}"
+    );
+    assert!(faces[0]["score"].as_f64().is_some_and(|s| s > 0.8));
+    assert_eq!(faces[0]["keypoints"].as_array().map(Vec::len), Some(6));
+    assert_eq!(faces[0]["eyes_open"], true);
+    let q = &v["quality"];
+    assert!(
+        q["score"]
+            .as_f64()
+            .is_some_and(|s| (0.0..=1.0).contains(&s))
+    );
+    assert!(q["reasons"].is_array());
+    let crops = v["crops"].as_object().ok_or("no crops")?;
+    for name in ["4x6", "6x4", "5x7", "strip", "1x1", "4x5", "9x16"] {
+        let c = crops.get(name).ok_or(format!("no {name}"))?;
+        assert!(
+            c.is_null() || c.as_array().is_some_and(|a| a.len() == 4),
+            "{name}: {c}"
+        );
+        if c.is_null() {
+            assert!(v["crop_notes"][name].is_string());
+        }
+    }
+    assert!(crops["4x6"].is_null());
+
+    // Not a photo: exit 1 with the reason, in JSON too.
+    let tmp = tempfile::tempdir()?;
+    let notes = tmp.path().join("notes.jpg");
+    std::fs::write(&notes, "not a photo")?;
+    let bad = popbooth()
+        .args(["portrait", "analyze", "--json"])
+        .arg(&notes)
+        .output()?;
+    assert_eq!(bad.status.code(), Some(1));
+    let e: Value = serde_json::from_slice(&bad.stdout)?;
+    assert_eq!(e["ok"], false);
+    assert!(
+        e["error"]
+            .as_str()
+            .is_some_and(|t| t.contains("not a usable photo")),
+        "{e}"
+    );
+    Ok(())
+}

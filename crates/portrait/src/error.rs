@@ -20,6 +20,9 @@ pub enum PortraitError {
     #[error("the model {model} failed: {reason}")]
     Inference { model: &'static str, reason: String },
 
+    #[error("not a usable photo: {reason}")]
+    BadPhoto { reason: String },
+
     #[error("the image is empty ({width}x{height})")]
     EmptyImage { width: u32, height: u32 },
 }

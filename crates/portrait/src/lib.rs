@@ -3,16 +3,30 @@
 //! Owns finding and loading the ONNX Runtime library (`ort` with `load-dynamic`: the library
 //! comes from the project's `.deps/onnxruntime/`, next to the executable, or the app's bundled
 //! resources; `ORT_DYLIB_PATH` may override, never required), the five MediaPipe models
-//! (sessions created once and reused), and face detection (both BlazeFace models decoded and
-//! merged with weighted non-maximum suppression). Landmarks, segmentation, framing, enhance,
-//! compose, quality and batch grow here with the portrait issue. No GUI, no printing.
+//! (sessions created once and reused), reading photos upright (EXIF orientation, limits
+//! against decompression bombs), face detection (both BlazeFace models on the whole picture
+//! and the full-range one on tiles, merged with weighted non-maximum suppression), the face
+//! mesh (eye openness, roll, face presence), shot quality (sharpness, exposure, closed eyes,
+//! cut faces, best of a burst) and framing for every print and social format; [`analyze`]
+//! puts them together. Segmentation, enhance, compose and batch grow here with the portrait
+//! issue. No GUI, no printing.
 
+mod analyze;
 mod detect;
 mod error;
+mod framing;
+mod landmarks;
 mod models;
+mod photo;
+mod quality;
 mod runtime;
 
+pub use analyze::{Analysis, AnalyzedFace, analyze};
 pub use detect::{BoxF, Face, FaceDetector};
 pub use error::PortraitError;
+pub use framing::{Crop, FORMATS, FaceFrame, Format, crop_for};
+pub use landmarks::{CLOSED_EYE, FaceMesh, MIN_PRESENCE, face_mesh};
 pub use models::{ModelKind, ModelTiming, Models};
+pub use photo::{MAX_PIXELS, decode_photo, load_photo};
+pub use quality::{BLURRY, FaceFacts, Quality, assess, best_of};
 pub use runtime::{Runtime, find_models_dir, find_onnxruntime};

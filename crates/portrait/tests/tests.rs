@@ -70,3 +70,246 @@ fn no_face_in_a_flat_grey_picture() -> Result<(), Box<dyn std::error::Error>> {
     assert!(FaceDetector::new(&models).detect(&grey)?.is_empty());
     Ok(())
 }
+
+fn models() -> Result<popbooth_portrait::Models, Box<dyn std::error::Error>> {
+    let runtime = popbooth_portrait::Runtime::get(&[])?;
+    let dir = popbooth_portrait::find_models_dir(&[])?;
+    Ok(popbooth_portrait::Models::load(&runtime, &dir)?)
+}
+
+/// The astronaut at 2048 px: big enough for prints.
+fn astronaut_2048() -> Result<image::RgbImage, Box<dyn std::error::Error>> {
+    Ok(image::imageops::resize(
+        &astronaut()?,
+        2048,
+        2048,
+        image::imageops::FilterType::Lanczos3,
+    ))
+}
+
+/// The portrait analysed: one face with open eyes, level, surely a face; a good shot; every
+/// format framed with the face inside, eyes near the upper third unless the photo's top is
+/// reached, and the format's shape.
+#[test]
+fn the_astronaut_portrait_is_one_sharp_face_with_open_eyes_framed_for_every_format()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{FORMATS, analyze};
+    let models = models()?;
+    let image = astronaut_2048()?;
+    let a = analyze(&models, &image)?;
+    assert_eq!(a.faces.len(), 1, "{:?}", a.faces);
+    let face = &a.faces[0];
+    assert!(
+        face.eyes_open && face.eye_openness.iter().all(|&o| o > 0.2),
+        "{face:?}"
+    );
+    assert!(face.presence > 0.9 && face.roll.abs() < 10.0, "{face:?}");
+    // (A second detection in the 2048 px picture, on the suit, is rejected by the landmark
+    // model's face-presence score: `rejected_faces` counts it.)
+    assert_eq!(a.quality.score, 1.0, "{:?}", a.quality);
+    assert!(a.quality.reasons.is_empty());
+    for format in &FORMATS {
+        let c =
+            a.crops[format.name].ok_or(format!("no {} crop: {:?}", format.name, a.crop_notes))?;
+        let (w, h) = (c[2] - c[0], c[3] - c[1]);
+        assert!(
+            (w / h - format.aspect).abs() < 0.01,
+            "{} is {w}x{h}",
+            format.name
+        );
+        assert!(c[0] >= 0.0 && c[1] >= 0.0 && c[2] <= 2048.0 && c[3] <= 2048.0);
+        let b = face.bbox;
+        assert!(
+            b[0] >= c[0] && b[2] <= c[2] && b[1] >= c[1] && b[3] <= c[3],
+            "{}: {c:?} {b:?}",
+            format.name
+        );
+        let eyes = (face.keypoints[0][1] + face.keypoints[1][1]) / 2.0;
+        let third = c[1] + h / 3.0;
+        assert!(
+            eyes <= third + 1.0 || c[1] == 0.0,
+            "{}: eyes at {eyes}, third at {third}",
+            format.name
+        );
+    }
+    // The same photo at 512 px is too small for prints, and says so.
+    let small = analyze(&models, &astronaut()?)?;
+    assert!(small.crops["4x6"].is_none());
+    assert!(
+        small.crop_notes["4x6"].contains("too few pixels"),
+        "{:?}",
+        small.crop_notes
+    );
+    Ok(())
+}
+
+/// A blurred shot and an overexposed one are scored down with the reason; a picture without
+/// a face scores 0.
+#[test]
+fn blur_overexposure_and_no_face_lower_the_score_with_reasons()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{analyze, best_of};
+    let models = models()?;
+    let sharp = analyze(&models, &astronaut_2048()?)?;
+    let blurred = analyze(&models, &image::imageops::blur(&astronaut_2048()?, 6.0))?;
+    assert!(
+        blurred
+            .quality
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("blurry")),
+        "{:?}",
+        blurred.quality
+    );
+    assert!(blurred.quality.score < 0.5);
+    let mut bright = astronaut_2048()?;
+    for p in bright.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (f32::from(*c) * 2.2).min(255.0) as u8;
+        }
+    }
+    let over = analyze(&models, &bright)?;
+    assert!(
+        over.quality
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("overexposed")),
+        "{:?}",
+        over.quality
+    );
+    let grey = analyze(
+        &models,
+        &image::RgbImage::from_pixel(1200, 900, image::Rgb([128, 128, 128])),
+    )?;
+    assert_eq!(grey.quality.score, 0.0);
+    assert_eq!(grey.quality.reasons, ["no face"]);
+    assert!(grey.crops.values().all(Option::is_none));
+    // Best of a burst: the sharp, well-exposed one.
+    assert_eq!(
+        best_of(&[blurred.quality, sharp.quality, over.quality]),
+        Some(1)
+    );
+    Ok(())
+}
+
+/// A group of six at booth distance (faces about 130 px in a 4000x3000 photo): every face is
+/// found, checked as a face, and the landscape crop holds them all.
+#[test]
+fn every_face_of_a_group_of_six_is_found() -> Result<(), Box<dyn std::error::Error>> {
+    let models = models()?;
+    let person = image::imageops::resize(
+        &astronaut()?,
+        700,
+        700,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut group = image::RgbImage::from_pixel(4000, 3000, image::Rgb([90, 100, 110]));
+    for i in 0..6 {
+        image::imageops::overlay(&mut group, &person, i * 650 + 50, 1000 + (i % 2) * 200);
+    }
+    let a = popbooth_portrait::analyze(&models, &group)?;
+    assert_eq!(
+        a.faces.len(),
+        6,
+        "{:?}",
+        a.faces.iter().map(|f| f.bbox).collect::<Vec<_>>()
+    );
+    let mut centres: Vec<f32> = a
+        .faces
+        .iter()
+        .map(|f| (f.bbox[0] + f.bbox[2]) / 2.0)
+        .collect();
+    centres.sort_by(f32::total_cmp);
+    for (i, c) in centres.iter().enumerate() {
+        // Each astronaut's face centre is about 225/512 of the way across her picture.
+        let expected = i as f32 * 650.0 + 50.0 + 700.0 * 225.0 / 512.0;
+        assert!(
+            (c - expected).abs() < 40.0,
+            "face {i} at {c}, expected {expected}"
+        );
+    }
+    assert!(a.faces.iter().all(|f| f.presence > 0.5 && f.eyes_open));
+    let wide = a.crops["6x4"].ok_or("no 6x4 crop for the group")?;
+    for f in &a.faces {
+        assert!(f.bbox[0] >= wide[0] && f.bbox[2] <= wide[2]);
+    }
+    Ok(())
+}
+
+/// EXIF orientation is applied before anything else: a JPEG stored sideways with
+/// orientation 6 ("rotate 90 clockwise") decodes upright and its face is found.
+#[test]
+fn exif_orientation_is_applied_before_detection() -> Result<(), Box<dyn std::error::Error>> {
+    let upright = astronaut()?;
+    let sideways = image::imageops::rotate270(&upright); // as a camera held upright stores it
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92).encode_image(&sideways)?;
+    // APP1 Exif segment: a little-endian TIFF header and one IFD entry, Orientation = 6.
+    let tiff: [u8; 26] = [
+        b'I', b'I', 42, 0, 8, 0, 0, 0, // header, IFD at 8
+        1, 0, // one entry
+        0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, // 0x0112 SHORT x1 = 6
+        0, 0, 0, 0, // no next IFD
+    ];
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let mut file = jpeg[..2].to_vec();
+    file.extend_from_slice(&app1);
+    file.extend_from_slice(&jpeg[2..]);
+    let decoded = popbooth_portrait::decode_photo(&file)?;
+    assert_eq!(decoded.dimensions(), upright.dimensions());
+    // Upright again: the pixels match the original, within JPEG's loss.
+    let diff: f64 = decoded
+        .pixels()
+        .zip(upright.pixels())
+        .map(|(a, b)| {
+            a.0.iter()
+                .zip(b.0)
+                .map(|(x, y)| f64::from(x.abs_diff(y)))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / (512.0 * 512.0 * 3.0);
+    assert!(diff < 6.0, "mean difference {diff}");
+    let a = popbooth_portrait::analyze(&models()?, &decoded)?;
+    assert_eq!(a.faces.len(), 1);
+    Ok(())
+}
+
+/// What is not a usable photo is refused with a reason, without panicking and without
+/// allocating for a decompression bomb.
+#[test]
+fn broken_files_and_decompression_bombs_are_refused() {
+    let mut bomb = Vec::new();
+    // A PNG header claiming 50000x50000 pixels, and nothing after it.
+    bomb.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    bomb.extend_from_slice(&13u32.to_be_bytes());
+    bomb.extend_from_slice(b"IHDR");
+    bomb.extend_from_slice(&50_000u32.to_be_bytes());
+    bomb.extend_from_slice(&50_000u32.to_be_bytes());
+    bomb.extend_from_slice(&[8, 2, 0, 0, 0]);
+    bomb.extend_from_slice(&[0, 0, 0, 0]); // CRC (wrong, never reached)
+    let mut truncated = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut truncated)
+        .encode_image(&image::RgbImage::from_pixel(
+            64,
+            64,
+            image::Rgb([10, 200, 30]),
+        ))
+        .ok();
+    truncated.truncate(truncated.len() / 3);
+    for (name, bytes) in [
+        ("empty", Vec::new()),
+        ("text", b"just some notes".to_vec()),
+        ("bomb", bomb),
+        ("truncated JPEG", truncated),
+    ] {
+        let e = popbooth_portrait::decode_photo(&bytes);
+        assert!(
+            matches!(e, Err(popbooth_portrait::PortraitError::BadPhoto { .. })),
+            "{name}: {e:?}"
+        );
+    }
+}
