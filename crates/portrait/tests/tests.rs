@@ -313,3 +313,102 @@ fn broken_files_and_decompression_bombs_are_refused() {
         );
     }
 }
+
+/// The matte: the astronaut is person, the flag and the shuttle are not; the guided
+/// upsampling leaves narrower soft edges than plain scaling (its edges follow the photo's);
+/// a new background replaces the background while every subject pixel stays as it was.
+#[test]
+fn the_matte_follows_the_person_and_background_replacement_keeps_her_pixels()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Background, SUBJECT, Upsample, person_matte, replace_background};
+    let models = models()?;
+    let image = astronaut_2048()?;
+    let t = std::time::Instant::now();
+    let matte = person_matte(&models, &image, Upsample::Guided)?;
+    eprintln!("matte of 2048x2048 in {:?}", t.elapsed());
+    assert_eq!((matte.width, matte.height), (2048, 2048));
+    // Her face and her suit; the flag (top left) and the shuttle (right).
+    for (x, y) in [(225, 130), (200, 350), (250, 420)] {
+        assert!(
+            matte.at(x * 4, y * 4) > 0.9,
+            "person at ({x}, {y}): {}",
+            matte.at(x * 4, y * 4)
+        );
+    }
+    for (x, y) in [(20, 60), (40, 200), (400, 100), (470, 300)] {
+        assert!(
+            matte.at(x * 4, y * 4) < 0.1,
+            "background at ({x}, {y}): {}",
+            matte.at(x * 4, y * 4)
+        );
+    }
+    let plain = person_matte(&models, &image, Upsample::Bilinear)?;
+    eprintln!(
+        "soft edges: guided {:.4}, bilinear {:.4}",
+        matte.soft_share(),
+        plain.soft_share()
+    );
+    assert!(matte.soft_share() < plain.soft_share() * 0.8);
+    // Where the matte changes, how strong the photo's own edges are: higher means the
+    // matte's edges sit on the photo's edges.
+    let alignment = |m: &popbooth_portrait::Matte| {
+        let (mut num, mut den) = (0f64, 0f64);
+        let l = |x: u32, y: u32| f32::from(image.get_pixel(x, y).0[1]);
+        for y in (1..2047).step_by(2) {
+            for x in (1..2047).step_by(2) {
+                let gm = (m.at(x + 1, y) - m.at(x - 1, y)).abs()
+                    + (m.at(x, y + 1) - m.at(x, y - 1)).abs();
+                let gi = (l(x + 1, y) - l(x - 1, y)).abs() + (l(x, y + 1) - l(x, y - 1)).abs();
+                num += f64::from(gm * gi);
+                den += f64::from(gm);
+            }
+        }
+        num / den.max(1e-9)
+    };
+    let (ga, ba) = (alignment(&matte), alignment(&plain));
+    eprintln!("edge alignment: guided {ga:.1}, bilinear {ba:.1}");
+    assert!(ga > ba * 1.2, "guided {ga:.1}, bilinear {ba:.1}");
+
+    let green = replace_background(&image, &matte, &Background::Colour([0, 200, 0]));
+    let (mut kept, mut replaced) = (0, 0);
+    for (x, y, p) in green.enumerate_pixels() {
+        let a = matte.at(x, y);
+        if a >= SUBJECT {
+            assert_eq!(p, image.get_pixel(x, y), "subject pixel ({x}, {y}) changed");
+            kept += 1;
+        } else if a < 0.01 {
+            assert!(
+                p.0[1] > 190 && p.0[0] < 10 && p.0[2] < 10,
+                "({x}, {y}) is {:?}",
+                p.0
+            );
+            replaced += 1;
+        }
+    }
+    assert!(
+        kept > 2048 * 2048 / 5 && replaced > 2048 * 2048 / 5,
+        "{kept} kept, {replaced} replaced"
+    );
+
+    // Portrait blur: the background loses its detail, the subject keeps it.
+    let soft = replace_background(&image, &matte, &Background::Blur { radius: 0.01 });
+    let detail = |img: &image::RgbImage, x0: u32, y0: u32| {
+        let mut d = 0u64;
+        for y in y0..y0 + 64 {
+            for x in x0..x0 + 64 {
+                d += u64::from(img.get_pixel(x, y).0[1].abs_diff(img.get_pixel(x + 1, y).0[1]));
+            }
+        }
+        d
+    };
+    assert!(
+        detail(&soft, 1600, 300) * 3 < detail(&image, 1600, 300),
+        "the shuttle is still sharp"
+    );
+    assert_eq!(
+        detail(&soft, 860, 480),
+        detail(&image, 860, 480),
+        "her face was touched"
+    );
+    Ok(())
+}
