@@ -13,6 +13,7 @@
 
 mod analyze;
 mod detect;
+mod enhance;
 mod error;
 mod framing;
 mod landmarks;
@@ -24,6 +25,7 @@ mod runtime;
 
 pub use analyze::{Analysis, AnalyzedFace, analyze};
 pub use detect::{BoxF, Face, FaceDetector};
+pub use enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 pub use error::PortraitError;
 pub use framing::{Crop, FORMATS, FaceFrame, Format, crop_for};
 pub use landmarks::{CLOSED_EYE, FaceMesh, MIN_PRESENCE, face_mesh};

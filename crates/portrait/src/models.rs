@@ -70,12 +70,36 @@ pub struct Models {
     dir: PathBuf,
     sessions: Vec<(ModelKind, Mutex<Session>)>,
     load_times: Vec<(ModelKind, Duration)>,
+    providers: Vec<&'static str>,
+}
+
+/// The accelerators this ONNX Runtime library was built with, of those Popbooth asks for
+/// (CUDA, CoreML, DirectML), as `ort` dispatches and names. The CPU wheel on PyPI has none;
+/// the GPU builds do. A provider that is offered but fails for a model (no driver, an
+/// unsupported operator) falls back to the CPU for that model, silently, as ONNX Runtime
+/// does by default.
+fn accelerators() -> Vec<(&'static str, ort::ep::ExecutionProviderDispatch)> {
+    use ort::ep::ExecutionProvider;
+    let mut out = Vec::new();
+    if ort::ep::CUDA::is_available().unwrap_or(false) {
+        out.push(("CUDA", ort::ep::CUDA::default().build()));
+    }
+    if ort::ep::CoreML::is_available().unwrap_or(false) {
+        out.push(("CoreML", ort::ep::CoreML::default().build()));
+    }
+    if ort::ep::DirectML::is_available().unwrap_or(false) {
+        out.push(("DirectML", ort::ep::DirectML::default().build()));
+    }
+    out
 }
 
 impl Models {
-    /// Loads all five models from `dir` on the CPU, with one intra-op thread per core.
+    /// Loads all five models from `dir`, with one intra-op thread per core on the CPU, and
+    /// on the GPU when the library offers CUDA, CoreML or DirectML.
     pub fn load(runtime: &Runtime, dir: &Path) -> Result<Models, PortraitError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let accelerators = accelerators();
+        let (names, dispatch): (Vec<&'static str>, Vec<_>) = accelerators.into_iter().unzip();
         let mut sessions = Vec::new();
         let mut load_times = Vec::new();
         for kind in ModelKind::ALL {
@@ -91,16 +115,27 @@ impl Models {
                 .map_err(|e| err(e.into()))?
                 .with_intra_threads(threads)
                 .map_err(|e| err(e.into()))?
+                .with_execution_providers(&dispatch)
+                .map_err(|e| err(e.into()))?
                 .commit_from_file(&path)
                 .map_err(err)?;
             load_times.push((kind, started.elapsed()));
             sessions.push((kind, Mutex::new(session)));
         }
+        let mut providers = names;
+        providers.push("CPU");
         Ok(Models {
             dir: dir.to_path_buf(),
             sessions,
             load_times,
+            providers,
         })
+    }
+
+    /// The execution providers offered to the sessions, in order of preference, ending in
+    /// `CPU`.
+    pub fn providers(&self) -> &[&'static str] {
+        &self.providers
     }
 
     pub fn dir(&self) -> &Path {

@@ -24,6 +24,8 @@ fn all_five_models_load_and_run() -> Result<(), Box<dyn std::error::Error>> {
     for t in &timings {
         assert!(t.load_ms > 0.0 && t.inference_ms > 0.0, "{t:?}");
     }
+    // The PyPI CPU library offers no GPU provider; the CPU is always last.
+    assert_eq!(models.providers().last(), Some(&"CPU"));
     Ok(())
 }
 
@@ -410,5 +412,132 @@ fn the_matte_follows_the_person_and_background_replacement_keeps_her_pixels()
         detail(&image, 860, 480),
         "her face was touched"
     );
+    Ok(())
+}
+
+/// White balance takes a colour cast out, levels open up a flat photo, the same input gives
+/// the same bytes, skin smoothing touches face skin only (never eyes, or anything outside
+/// the face), and print sharpening adds edge contrast.
+#[test]
+fn enhance_corrects_casts_and_levels_smooths_only_skin_and_is_deterministic()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{EnhanceSettings, auto_tone, face_mesh, sharpen, smooth_skin};
+    let original = astronaut_2048()?;
+    let mean = |img: &image::RgbImage| {
+        let mut m = [0f64; 3];
+        for p in img.pixels() {
+            for c in 0..3 {
+                m[c] += f64::from(p.0[c]);
+            }
+        }
+        m.map(|v| v / f64::from(img.width() * img.height()))
+    };
+    // A warm cast (red up, blue down), then corrected.
+    let mut cast = original.clone();
+    for p in cast.pixels_mut() {
+        p.0[0] = (f32::from(p.0[0]) * 1.25).min(255.0) as u8;
+        p.0[2] = (f32::from(p.0[2]) * 0.8) as u8;
+    }
+    let ratio = |m: [f64; 3]| m[0] / m[2];
+    let mut fixed = cast.clone();
+    auto_tone(&mut fixed, &EnhanceSettings::default());
+    let (before, after, truth) = (
+        ratio(mean(&cast)),
+        ratio(mean(&fixed)),
+        ratio(mean(&original)),
+    );
+    assert!(
+        (after - truth).abs() < (before - truth).abs() * 0.5,
+        "red/blue {before:.2} -> {after:.2}, original {truth:.2}"
+    );
+    // Determinism: the same input, the same bytes.
+    let mut again = cast.clone();
+    auto_tone(&mut again, &EnhanceSettings::default());
+    assert_eq!(again.as_raw(), fixed.as_raw());
+
+    // A flat, foggy photo gets its contrast back.
+    let mut flat = original.clone();
+    for p in flat.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = 70 + (u16::from(*c) * 100 / 255) as u8;
+        }
+    }
+    let spread = |img: &image::RgbImage| {
+        let mut l: Vec<u8> = img.pixels().step_by(7).map(|p| p.0[1]).collect();
+        l.sort_unstable();
+        l[l.len() * 99 / 100] - l[l.len() / 100]
+    };
+    let mut opened = flat.clone();
+    auto_tone(
+        &mut opened,
+        &EnhanceSettings {
+            white_balance: false,
+            ..EnhanceSettings::default()
+        },
+    );
+    assert!(
+        f32::from(spread(&opened)) > f32::from(spread(&flat)) * 1.4,
+        "{} -> {}",
+        spread(&flat),
+        spread(&opened)
+    );
+
+    // Skin smoothing.
+    let models = models()?;
+    let face = popbooth_portrait::FaceDetector::new(&models)
+        .detect(&original)?
+        .remove(0);
+    let mesh = face_mesh(&models, &original, &face)?;
+    let mut smooth = original.clone();
+    smooth_skin(&mut smooth, std::slice::from_ref(&mesh), 0.8);
+    let b = mesh.bounds();
+    let mut changed_outside = 0;
+    for (x, y, p) in smooth.enumerate_pixels() {
+        let (fx, fy) = (x as f32, y as f32);
+        if (fx < b[0] - 1.0 || fx > b[2] + 1.0 || fy < b[1] - 1.0 || fy > b[3] + 1.0)
+            && p != original.get_pixel(x, y)
+        {
+            changed_outside += 1;
+        }
+    }
+    assert_eq!(changed_outside, 0);
+    // The eye centres (between the lids) are untouched; the cheek is smoother.
+    for (a, c) in [(159usize, 145usize), (386, 374)] {
+        let (x, y) = (
+            (mesh.points[a][0] + mesh.points[c][0]) / 2.0,
+            (mesh.points[a][1] + mesh.points[c][1]) / 2.0,
+        );
+        assert_eq!(
+            smooth.get_pixel(x as u32, y as u32),
+            original.get_pixel(x as u32, y as u32)
+        );
+    }
+    let cheek = mesh.points[50]; // the subject's right cheek
+    let texture = |img: &image::RgbImage| {
+        let (cx, cy) = (cheek[0] as u32, cheek[1] as u32);
+        let mut t = 0u32;
+        for y in cy - 10..cy + 10 {
+            for x in cx - 10..cx + 10 {
+                t += u32::from(img.get_pixel(x, y).0[1].abs_diff(img.get_pixel(x + 1, y).0[1]));
+            }
+        }
+        t
+    };
+    assert!(
+        texture(&smooth) * 10 < texture(&original) * 8,
+        "cheek {} -> {}",
+        texture(&original),
+        texture(&smooth)
+    );
+
+    // Sharpening for print adds edge contrast.
+    let small = image::imageops::resize(&original, 600, 600, image::imageops::FilterType::Triangle);
+    let edges = |img: &image::RgbImage| -> u64 {
+        img.enumerate_pixels()
+            .filter(|(x, _, _)| *x + 1 < img.width())
+            .map(|(x, y, p)| u64::from(p.0[1].abs_diff(img.get_pixel(x + 1, y).0[1])))
+            .sum()
+    };
+    assert!(edges(&sharpen(&small, 0.6)) > edges(&small) * 11 / 10);
     Ok(())
 }

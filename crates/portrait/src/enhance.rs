@@ -1,0 +1,246 @@
+//! Enhance: automatic white balance and levels, gentle skin smoothing on face skin only, and
+//! sharpening for print. Everything is a pure function of its input (no randomness, no
+//! threads whose order matters), so a recipe re-renders to identical pixels.
+
+use image::{Rgb, RgbImage};
+use serde::{Deserialize, Serialize};
+
+use crate::FaceMesh;
+
+/// What to do; the defaults are the booth's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct EnhanceSettings {
+    /// Neutralise colour casts (grey world on the mid-tones).
+    pub white_balance: bool,
+    /// Stretch the tones between the 0.5th and 99.5th percentiles of brightness.
+    pub levels: bool,
+    /// Skin smoothing strength, 0 (off) to 1, on face skin only (from the landmarks: the face
+    /// oval without eyes, brows and mouth).
+    pub skin_smoothing: f32,
+}
+
+impl Default for EnhanceSettings {
+    fn default() -> Self {
+        EnhanceSettings {
+            white_balance: true,
+            levels: true,
+            skin_smoothing: 0.0,
+        }
+    }
+}
+
+/// Largest colour correction a channel gets (a booth's light is never that far off; a photo
+/// of a red wall should not turn grey).
+const MAX_GAIN: f32 = 1.35;
+/// Levels never stretch further than this (a foggy photo gets clearer, not posterised).
+const MAX_STRETCH: f32 = 1.6;
+
+/// White balance and levels as one lookup table per channel, measured on `image` and applied.
+pub fn auto_tone(image: &mut RgbImage, settings: &EnhanceSettings) {
+    if !settings.white_balance && !settings.levels {
+        return;
+    }
+    // Measure on a sample of about 250,000 pixels.
+    let step = ((image.width() as u64 * image.height() as u64 / 250_000) as f64)
+        .sqrt()
+        .max(1.0) as usize;
+    let mut sums = [0f64; 3];
+    let mut count = 0f64;
+    let mut hist = [0u32; 256];
+    for y in (0..image.height()).step_by(step) {
+        for x in (0..image.width()).step_by(step) {
+            let p = image.get_pixel(x, y).0;
+            let l = luma(p);
+            hist[l as usize] += 1;
+            if (25.0..230.0).contains(&l) {
+                for c in 0..3 {
+                    sums[c] += f64::from(p[c]);
+                }
+                count += 1.0;
+            }
+        }
+    }
+    let mut gains = [1.0f32; 3];
+    if settings.white_balance && count > 0.0 {
+        let mean = [sums[0] / count, sums[1] / count, sums[2] / count];
+        let grey = (mean[0] + mean[1] + mean[2]) / 3.0;
+        for c in 0..3 {
+            gains[c] = ((grey / mean[c].max(1.0)) as f32).clamp(1.0 / MAX_GAIN, MAX_GAIN);
+        }
+    }
+    let (mut black, mut white) = (0.0f32, 255.0f32);
+    if settings.levels {
+        let total: u32 = hist.iter().sum();
+        let at = |share: f32| {
+            let target = (total as f32 * share) as u32;
+            let mut seen = 0;
+            for (i, n) in hist.iter().enumerate() {
+                seen += n;
+                if seen > target {
+                    return i as f32;
+                }
+            }
+            255.0
+        };
+        let (lo, hi) = (at(0.005), at(0.995));
+        let span = (hi - lo).max(1.0);
+        let stretch = (255.0 / span).min(MAX_STRETCH);
+        // Keep the stretch centred on the measured range.
+        let mid = (lo + hi) / 2.0;
+        black = mid - 127.5 / stretch;
+        white = mid + 127.5 / stretch;
+    }
+    let mut lut = [[0u8; 256]; 3];
+    for (c, table) in lut.iter_mut().enumerate() {
+        for (v, out) in table.iter_mut().enumerate() {
+            let balanced = v as f32 * gains[c];
+            let levelled = (balanced - black) / (white - black) * 255.0;
+            *out = levelled.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    for p in image.pixels_mut() {
+        for c in 0..3 {
+            p.0[c] = lut[c][p.0[c] as usize];
+        }
+    }
+}
+
+fn luma(p: [u8; 3]) -> f32 {
+    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+}
+
+/// Mesh indices of the face oval, and of what skin smoothing must leave alone: eyes with
+/// brows, and the lips (MediaPipe's canonical face mesh contours).
+const FACE_OVAL: [usize; 36] = [
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+    148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+];
+/// Brow from its outer to its inner end, then the eye's inner corner and lower lid out to the
+/// outer corner: a simple polygon over brow, lids and eye.
+const RIGHT_EYE_AND_BROW: [usize; 14] = [
+    70, 63, 105, 66, 107, 133, 155, 154, 153, 145, 144, 163, 7, 33,
+];
+const LEFT_EYE_AND_BROW: [usize; 14] = [
+    300, 293, 334, 296, 336, 362, 382, 381, 380, 374, 373, 390, 249, 263,
+];
+const LIPS: [usize; 20] = [
+    61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
+];
+
+/// The skin mask of a face: inside the oval, outside eyes, brows and lips.
+fn skin_mask(mesh: &FaceMesh, x: f32, y: f32) -> bool {
+    let poly = |idx: &[usize]| -> Vec<(f32, f32)> {
+        idx.iter()
+            .filter_map(|&i| mesh.points.get(i).map(|p| (p[0], p[1])))
+            .collect()
+    };
+    if !inside(&poly(&FACE_OVAL), x, y) {
+        return false;
+    }
+    !inside(&poly(&RIGHT_EYE_AND_BROW), x, y)
+        && !inside(&poly(&LEFT_EYE_AND_BROW), x, y)
+        && !inside(&poly(&LIPS), x, y)
+}
+
+/// Point in polygon (even-odd rule).
+fn inside(poly: &[(f32, f32)], x: f32, y: f32) -> bool {
+    let mut odd = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+        if (a.1 > y) != (b.1 > y) && x < (b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0 {
+            odd = !odd;
+        }
+    }
+    odd
+}
+
+/// Smooths the skin of each face: an edge-preserving blur (neighbours that differ much in
+/// colour count less), blended in at `strength` and only where the skin mask is.
+pub fn smooth_skin(image: &mut RgbImage, faces: &[FaceMesh], strength: f32) {
+    let strength = strength.clamp(0.0, 1.0);
+    if strength <= 0.0 {
+        return;
+    }
+    let source = image.clone();
+    let (w, h) = image.dimensions();
+    for mesh in faces {
+        let b = mesh.bounds();
+        let face_h = (b[3] - b[1]).max(1.0);
+        // A radius of about 1.5% of the face: pores and blemishes, not features.
+        let r = ((face_h * 0.015).round() as i64).clamp(1, 12);
+        let (x0, y0) = (b[0].max(0.0) as u32, b[1].max(0.0) as u32);
+        let (x1, y1) = ((b[2].ceil() as u32).min(w), (b[3].ceil() as u32).min(h));
+        for y in y0..y1 {
+            for x in x0..x1 {
+                if !skin_mask(mesh, x as f32 + 0.5, y as f32 + 0.5) {
+                    continue;
+                }
+                let centre = source.get_pixel(x, y).0;
+                let mut acc = [0f32; 3];
+                let mut weight = 0f32;
+                for dy in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
+                    for dx in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
+                        let (sx, sy) = (x as i64 + dx, y as i64 + dy);
+                        if sx < 0 || sy < 0 || sx >= w as i64 || sy >= h as i64 {
+                            continue;
+                        }
+                        let p = source.get_pixel(sx as u32, sy as u32).0;
+                        let diff: f32 = (0..3)
+                            .map(|c| (f32::from(p[c]) - f32::from(centre[c])).abs())
+                            .sum();
+                        // Range weight: colours more than ~30 levels apart barely count.
+                        let wgt = 1.0 / (1.0 + (diff / 30.0).powi(2));
+                        for c in 0..3 {
+                            acc[c] += f32::from(p[c]) * wgt;
+                        }
+                        weight += wgt;
+                    }
+                }
+                let px = image.get_pixel_mut(x, y);
+                for c in 0..3 {
+                    let smooth = acc[c] / weight.max(1e-6);
+                    px[c] = (f32::from(centre[c]) * (1.0 - strength) + smooth * strength)
+                        .round()
+                        .clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// Unsharp mask for print, on the final image: `amount` of the difference to a 3x3 blur,
+/// ignoring differences under 2 levels (noise).
+pub fn sharpen(image: &RgbImage, amount: f32) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let mut out = image.clone();
+    if w < 3 || h < 3 {
+        return out;
+    }
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let mut blur = [0f32; 3];
+            for dy in 0..3 {
+                for dx in 0..3 {
+                    let p = image.get_pixel(x + dx - 1, y + dy - 1).0;
+                    let k = [1.0, 2.0, 1.0][dx as usize] * [1.0, 2.0, 1.0][dy as usize] / 16.0;
+                    for c in 0..3 {
+                        blur[c] += f32::from(p[c]) * k;
+                    }
+                }
+            }
+            let p = image.get_pixel(x, y).0;
+            let mut q = [0u8; 3];
+            for c in 0..3 {
+                let d = f32::from(p[c]) - blur[c];
+                q[c] = if d.abs() < 2.0 {
+                    p[c]
+                } else {
+                    (f32::from(p[c]) + amount * d).round().clamp(0.0, 255.0) as u8
+                };
+            }
+            out.put_pixel(x, y, Rgb(q));
+        }
+    }
+    out
+}
