@@ -75,8 +75,8 @@ const NMS_IOU: f32 = 0.3;
 const WORK_SIDE: u32 = 1024;
 /// Side of the square tiles the full-range model also runs on, in working-copy pixels, and
 /// their step (a quarter overlap, so that a face cut by one tile is whole in the next).
-const TILE: u32 = 512;
-const TILE_STEP: u32 = 384;
+const TILE: u32 = 384;
+const TILE_STEP: u32 = 288;
 
 /// Finds faces with both BlazeFace models (short range for close faces, full range for the
 /// small faces of a group) on the whole picture, and with the full-range model on

@@ -20,6 +20,12 @@ pub enum PortraitError {
     #[error("the model {model} failed: {reason}")]
     Inference { model: &'static str, reason: String },
 
+    #[error("the asset {} is not usable: {reason}", path.display())]
+    Assets { path: PathBuf, reason: String },
+
+    #[error("could not encode the picture: {0}")]
+    Encode(String),
+
     #[error("not a usable photo: {reason}")]
     BadPhoto { reason: String },
 

@@ -12,6 +12,7 @@
 //! issue. No GUI, no printing.
 
 mod analyze;
+mod compose;
 mod detect;
 mod enhance;
 mod error;
@@ -24,6 +25,10 @@ mod quality;
 mod runtime;
 
 pub use analyze::{Analysis, AnalyzedFace, analyze};
+pub use compose::{
+    Assets, PREVIEW_SIDE, Placed, Slot, Template, TextItem, TextVars, compose, preview_jpeg,
+    print_jpeg, srgb_icc, watermark_image,
+};
 pub use detect::{BoxF, Face, FaceDetector};
 pub use enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 pub use error::PortraitError;

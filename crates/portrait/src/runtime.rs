@@ -79,16 +79,25 @@ pub fn find_models_dir(extra: &[PathBuf]) -> Result<PathBuf, PortraitError> {
     if let Some(p) = env_path("POPBOOTH_MODELS_DIR") {
         return Ok(p);
     }
-    let mut dirs: Vec<PathBuf> = extra.iter().map(|d| d.join("models")).collect();
-    dirs.extend(exe_dirs().into_iter().map(|d| d.join("models")));
-    dirs.extend(project_roots().iter().map(|r| r.join("models")));
-    search(&dirs, |dir| {
-        let complete = crate::ModelKind::ALL
+    find_dir("models", extra, |dir| {
+        crate::ModelKind::ALL
             .iter()
-            .all(|m| dir.join(m.file_name()).is_file());
-        complete.then(|| dir.to_path_buf())
+            .all(|m| dir.join(m.file_name()).is_file())
     })
     .map_err(|searched| PortraitError::ModelsNotFound { searched })
+}
+
+/// Finds the folder `name` (`models`, `assets`) that passes `complete`: in `extra` (the app's
+/// resources), next to the executable, then in the project; or the folders searched.
+pub(crate) fn find_dir(
+    name: &str,
+    extra: &[PathBuf],
+    complete: impl Fn(&Path) -> bool,
+) -> Result<PathBuf, String> {
+    let mut dirs: Vec<PathBuf> = extra.iter().map(|d| d.join(name)).collect();
+    dirs.extend(exe_dirs().into_iter().map(|d| d.join(name)));
+    dirs.extend(project_roots().iter().map(|r| r.join(name)));
+    search(&dirs, |dir| complete(dir).then(|| dir.to_path_buf()))
 }
 
 /// The loaded ONNX Runtime: one environment per process, shared by every session.

@@ -426,8 +426,8 @@ fn enhance_corrects_casts_and_levels_smooths_only_skin_and_is_deterministic()
     let mean = |img: &image::RgbImage| {
         let mut m = [0f64; 3];
         for p in img.pixels() {
-            for c in 0..3 {
-                m[c] += f64::from(p.0[c]);
+            for (acc, v) in m.iter_mut().zip(p.0) {
+                *acc += f64::from(v);
             }
         }
         m.map(|v| v / f64::from(img.width() * img.height()))
@@ -539,5 +539,201 @@ fn enhance_corrects_casts_and_levels_smooths_only_skin_and_is_deterministic()
             .sum()
     };
     assert!(edges(&sharpen(&small, 0.6)) > edges(&small) * 11 / 10);
+    Ok(())
+}
+
+fn face_frames(
+    models: &popbooth_portrait::Models,
+    image: &image::RgbImage,
+) -> Result<Vec<popbooth_portrait::FaceFrame>, Box<dyn std::error::Error>> {
+    Ok(popbooth_portrait::analyze(models, image)?
+        .faces
+        .iter()
+        .map(|f| popbooth_portrait::FaceFrame {
+            bbox: f.bbox,
+            eyes_y: (f.keypoints[0][1] + f.keypoints[1][1]) / 2.0,
+        })
+        .collect())
+}
+
+/// The 4x6 template: the photo framed in its slot (her face is found again in the print),
+/// the frame drawn over it, the event name and date set in the banner; the print JPEG says
+/// 300 dpi and carries an sRGB profile; the preview is 2048 px with a watermark.
+#[test]
+fn a_4x6_print_has_the_framed_photo_the_frame_the_text_300_dpi_and_srgb()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Assets, Placed, TextVars, compose, preview_jpeg, print_jpeg};
+    let models = models()?;
+    let assets = Assets::find(&[])?;
+    assert_eq!(
+        assets.template_names(),
+        ["4x6-single", "5x7-single", "square", "strips-2x6"]
+    );
+    let template = assets.template("4x6-single")?;
+    let photo = astronaut_2048()?;
+    let faces = face_frames(&models, &photo)?;
+    let vars = TextVars {
+        event: "Summer Fair".into(),
+        date: "25 November 2026".into(),
+    };
+    let placed = [Placed {
+        image: &photo,
+        faces: &faces,
+    }];
+    let print = compose(&assets, &template, &placed, &vars, 1.0)?;
+    assert_eq!(print.dimensions(), (1200, 1800));
+    assert_eq!(print.get_pixel(10, 10).0, [217, 72, 15], "the frame");
+    // The banner holds white type: the event name and the date.
+    let white_in = |y0: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (100..1100).map(move |x| (x, y)))
+            .filter(|&(x, y)| print.get_pixel(x, y).0.iter().all(|&c| c > 240))
+            .count()
+    };
+    assert!(
+        white_in(1550, 1640) > 3000,
+        "event name: {}",
+        white_in(1550, 1640)
+    );
+    assert!(
+        white_in(1670, 1730) > 1000,
+        "date: {}",
+        white_in(1670, 1730)
+    );
+    // Her face is in the print, inside the slot, at a good size.
+    let again = popbooth_portrait::analyze(&models, &print)?;
+    assert_eq!(again.faces.len(), 1);
+    let b = again.faces[0].bbox;
+    assert!(
+        b[0] > 36.0 && b[2] < 1164.0 && b[1] > 36.0 && b[3] < 1500.0,
+        "{b:?}"
+    );
+    assert!(b[2] - b[0] > 200.0, "face {} px wide", b[2] - b[0]);
+
+    let jpeg = print_jpeg(&print, 300)?;
+    // JFIF APP0: units 1 (dots per inch), 300 x 300.
+    let app0 = jpeg
+        .windows(5)
+        .position(|w| w == b"JFIF\0")
+        .ok_or("no JFIF")?;
+    assert_eq!(jpeg[app0 + 7], 1);
+    assert_eq!(&jpeg[app0 + 8..app0 + 12], &[1, 44, 1, 44]);
+    // APP2 ICC_PROFILE with an sRGB profile.
+    let icc = jpeg
+        .windows(12)
+        .position(|w| w == b"ICC_PROFILE\0")
+        .ok_or("no ICC profile")?;
+    assert!(
+        jpeg[icc..icc + 4000]
+            .windows(4)
+            .any(|w| w == b"sRGB" || w == b"s\0R\0"),
+        "not sRGB"
+    );
+    let decoded = image::load_from_memory(&jpeg)?;
+    assert_eq!((decoded.width(), decoded.height()), (1200, 1800));
+
+    let preview = image::load_from_memory(&preview_jpeg(
+        &assets, &template, &placed, &vars, "PREVIEW",
+    )?)?
+    .to_rgb8();
+    assert_eq!(preview.height(), 2048);
+    let plain = compose(&assets, &template, &placed, &vars, 2048.0 / 1800.0)?;
+    let diff = |x0: u32, y0: u32| -> f64 {
+        let mut d = 0u64;
+        for y in y0..y0 + 40 {
+            for x in x0..x0 + 300 {
+                d += u64::from(preview.get_pixel(x, y).0[1].abs_diff(plain.get_pixel(x, y).0[1]));
+            }
+        }
+        d as f64 / 12_000.0
+    };
+    assert!(
+        diff(540, 1004) > 20.0,
+        "no watermark in the middle: {}",
+        diff(540, 1004)
+    );
+    assert!(
+        diff(540, 200) < 4.0,
+        "the preview differs away from the watermark: {}",
+        diff(540, 200)
+    );
+    Ok(())
+}
+
+/// Two 2x6 strips: four photos fill the four cells of each strip, in order.
+#[test]
+fn two_strips_hold_the_four_photos_of_a_session_each() -> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Assets, Placed, TextVars, compose};
+    let models = models()?;
+    let assets = Assets::find(&[])?;
+    let template = assets.template("strips-2x6")?;
+    let photo = astronaut_2048()?;
+    let faces = face_frames(&models, &photo)?;
+    // Four shots of a session: the same picture, tinted, to tell the cells apart.
+    let tints = [
+        [1.0, 0.8, 0.8],
+        [0.8, 0.8, 1.0],
+        [1.0, 1.0, 0.75],
+        [1.0, 1.0, 1.0],
+    ];
+    let shots: Vec<image::RgbImage> = tints
+        .iter()
+        .map(|t| {
+            let mut s = photo.clone();
+            for p in s.pixels_mut() {
+                for (v, k) in p.0.iter_mut().zip(t) {
+                    *v = (f32::from(*v) * k) as u8;
+                }
+            }
+            s
+        })
+        .collect();
+    let placed: Vec<Placed<'_>> = shots
+        .iter()
+        .map(|s| Placed {
+            image: s,
+            faces: &faces,
+        })
+        .collect();
+    let sheet = compose(&assets, &template, &placed, &TextVars::default(), 1.0)?;
+    let found = popbooth_portrait::analyze(&models, &sheet)?;
+    assert_eq!(
+        found.faces.len(),
+        8,
+        "{:?}",
+        found.faces.iter().map(|f| f.bbox).collect::<Vec<_>>()
+    );
+    // Each cell shows its own shot: its colour leans the way of its tint, compared with
+    // the untinted fourth shot in the same strip.
+    for strip in 0..2u32 {
+        let mean = |cell: u32| {
+            let (x0, y0) = (strip * 600 + 30, 30 + cell * 330 + 160);
+            let mut m = [0f64; 3];
+            for y in y0..y0 + 140 {
+                for x in x0..x0 + 540 {
+                    for (acc, v) in m.iter_mut().zip(sheet.get_pixel(x, y).0) {
+                        *acc += f64::from(v);
+                    }
+                }
+            }
+            m
+        };
+        let plain = mean(3);
+        let lean = |m: [f64; 3], up: &[usize], down: usize| {
+            up.iter().map(|&c| m[c]).sum::<f64>() / up.len() as f64 / m[down]
+        };
+        assert!(
+            lean(mean(0), &[0], 2) > lean(plain, &[0], 2) * 1.15,
+            "strip {strip}: cell 1 is not the reddish shot"
+        );
+        assert!(
+            lean(mean(1), &[2], 0) > lean(plain, &[2], 0) * 1.15,
+            "strip {strip}: cell 2 is not the bluish shot"
+        );
+        assert!(
+            lean(mean(2), &[0, 1], 2) > lean(plain, &[0, 1], 2) * 1.15,
+            "strip {strip}: cell 3 is not the yellowish shot"
+        );
+    }
     Ok(())
 }
