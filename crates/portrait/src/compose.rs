@@ -121,17 +121,22 @@ impl Assets {
 
     /// The names of the templates shipped.
     pub fn template_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("templates"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".json").map(str::to_owned)
-            })
-            .collect();
-        names.sort();
-        names
+        json_names(&self.dir.join("templates"))
+    }
+
+    /// The preset `name` of `assets/presets/` (a recipe: `classic-4x6`, `studio-4x6`, ...).
+    pub fn preset(&self, name: &str) -> Result<crate::Recipe, PortraitError> {
+        let path = self.dir.join("presets").join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path).map_err(|e| PortraitError::Assets {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        crate::Recipe::from_json(&text)
+    }
+
+    /// The names of the presets shipped.
+    pub fn preset_names(&self) -> Vec<String> {
+        json_names(&self.dir.join("presets"))
     }
 
     /// A background image from `assets/backgrounds/` by file name.
@@ -154,6 +159,21 @@ impl Assets {
                 reason: e.to_string(),
             })
     }
+}
+
+/// The `NAME` of every `NAME.json` in `dir`, sorted.
+fn json_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".json").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// A photo to place: the (finished) picture and its faces, for framing it in each slot.

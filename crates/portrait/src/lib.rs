@@ -22,6 +22,7 @@ mod matte;
 mod models;
 mod photo;
 mod quality;
+mod render;
 mod runtime;
 
 pub use analyze::{Analysis, AnalyzedFace, analyze};
@@ -38,4 +39,5 @@ pub use matte::{Background, Matte, SUBJECT, Upsample, person_matte, replace_back
 pub use models::{ModelKind, ModelTiming, Models};
 pub use photo::{MAX_PIXELS, decode_photo, load_photo};
 pub use quality::{BLURRY, FaceFacts, Quality, assess, best_of};
+pub use render::{BackgroundChoice, Prepared, RECIPE_VERSION, Recipe, Rendered, prepare, render};
 pub use runtime::{Runtime, find_models_dir, find_onnxruntime};

@@ -737,3 +737,76 @@ fn two_strips_hold_the_four_photos_of_a_session_each() -> Result<(), Box<dyn std
     }
     Ok(())
 }
+
+/// A preset is a recipe; rendering it twice gives the same bytes (renders are derived data);
+/// the studio preset puts her in front of the studio backdrop; a recipe from a newer
+/// Popbooth is refused.
+#[test]
+fn a_recipe_renders_to_identical_pixels_every_time() -> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Assets, Recipe, TextVars, render};
+    let models = models()?;
+    let assets = Assets::find(&[])?;
+    assert_eq!(
+        assets.preset_names(),
+        [
+            "classic-4x6",
+            "confetti-square",
+            "portrait-blur-5x7",
+            "strips",
+            "studio-4x6"
+        ]
+    );
+    for name in assets.preset_names() {
+        let preset = assets.preset(&name)?;
+        assets.template(&preset.template)?;
+    }
+    let recipe = assets.preset("studio-4x6")?;
+    let photo = astronaut_2048()?;
+    let vars = TextVars {
+        event: "Launch Party".into(),
+        date: "2026-11-25".into(),
+    };
+    let first = render(
+        &models,
+        &assets,
+        std::slice::from_ref(&photo),
+        &recipe,
+        &vars,
+    )?;
+    let second = render(
+        &models,
+        &assets,
+        std::slice::from_ref(&photo),
+        &recipe,
+        &vars,
+    )?;
+    assert_eq!(
+        first.print_jpeg, second.print_jpeg,
+        "the same recipe rendered differently"
+    );
+    assert_eq!(first.preview_jpeg, second.preview_jpeg);
+    assert_eq!(first.print.dimensions(), (1200, 1800));
+    // The flag and the shuttle are gone: the slot's top corners are the grey backdrop.
+    for (x, y) in [(60, 60), (1140, 60), (1100, 700)] {
+        let p = first.print.get_pixel(x, y).0;
+        let spread = p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0);
+        assert!(spread < 20, "({x}, {y}) is {p:?}, not the grey backdrop");
+    }
+    let found = popbooth_portrait::analyze(&models, &first.print)?;
+    assert_eq!(found.faces.len(), 1);
+
+    let newer = Recipe {
+        version: 99,
+        ..Recipe::default()
+    };
+    let e = Recipe::from_json(&newer.to_json())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("version 99"), "{e}");
+    assert_eq!(
+        Recipe::from_json(&Recipe::default().to_json())?,
+        Recipe::default()
+    );
+    Ok(())
+}

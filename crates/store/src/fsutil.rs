@@ -50,3 +50,22 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     result?;
     sync_dir(dir)
 }
+
+/// Writes `data` as `dir/name` once: if the file is there it is kept as it is (content-named
+/// files never change); otherwise a synced temporary file is renamed into place and the
+/// folder synced.
+pub(crate) fn write_once(dir: &Path, name: &str, data: &[u8]) -> Result<(), StoreError> {
+    let target = dir.join(name);
+    if target.exists() {
+        return Ok(());
+    }
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::now_v7()));
+    let result = write_synced(&tmp, data).and_then(|()| {
+        std::fs::rename(&tmp, &target).map_err(StoreError::io("move into place", &target))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(dir)
+}

@@ -11,12 +11,14 @@ mod error;
 mod event;
 mod fsutil;
 mod recent;
+mod recipes;
 mod shots;
 
 pub use error::StoreError;
 pub use event::{Event, EventInfo, MEDIA_DIRS};
 pub use fsutil::write_atomically;
 pub use recent::{RecentEvent, RecentEvents};
+pub use recipes::{RecipeRow, RenderRow};
 pub use shots::{NewShot, OriginalFile, SessionKind, Shot, content_hash};
 
 /// The file name of the event database inside an event folder.

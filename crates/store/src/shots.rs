@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::fsutil::{sync_dir, write_synced};
+use crate::fsutil::write_once;
 use crate::{Event, StoreError};
 
 /// A file in `originals/`.
@@ -79,18 +79,7 @@ impl Event {
             .to_ascii_lowercase();
         let name = format!("{sha256}.{ext}");
         let dir = self.originals_dir();
-        let target = dir.join(&name);
-        if !target.exists() {
-            let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::now_v7()));
-            let result = write_synced(&tmp, data).and_then(|()| {
-                std::fs::rename(&tmp, &target).map_err(StoreError::io("move into place", &target))
-            });
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            result?;
-            sync_dir(&dir)?;
-        }
+        write_once(&dir, &name, data)?;
         Ok(OriginalFile {
             file: format!("originals/{name}"),
             sha256,

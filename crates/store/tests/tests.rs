@@ -8,7 +8,7 @@ use sqlx::migrate::Migrator;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The schema version of this build (its newest migration).
-const SCHEMA: u32 = 2;
+const SCHEMA: u32 = 3;
 
 /// Every file under `dir` with its bytes, to prove that a refused open changed nothing.
 /// SQLite's shared-memory index (`-shm`) and an empty WAL hold no data and come and go with
@@ -372,5 +372,57 @@ async fn recent_list_keeps_newest_first_and_marks_missing_folders() -> TestResul
 async fn sqlite_version_is_reported() -> TestResult {
     let v = popbooth_store::sqlite_version().await?;
     assert!(v.starts_with("3."), "{v}");
+    Ok(())
+}
+
+/// Recipes are revisions per shot (1, 2, ...), kept as the JSON given; JSON that is not
+/// valid is refused by the database; a render is a file in `renders/` named by its content,
+/// and a new render of the same kind replaces the row (the old file stays until cleaned).
+#[tokio::test]
+async fn recipes_are_revisions_and_renders_are_files() -> TestResult {
+    use popbooth_store::{NewShot, SessionKind};
+    let tmp = tempfile::tempdir()?;
+    let event = Event::create(&tmp.path().join("E"), "Recipes").await?;
+    let session = event.start_session(SessionKind::Single, 1).await?;
+    let shot = event
+        .add_shot(
+            &session,
+            1,
+            NewShot {
+                source: "test",
+                width: 2,
+                height: 2,
+                extension: "jpg",
+                data: b"not really a jpeg",
+            },
+        )
+        .await?;
+    let first = event
+        .save_recipe(&shot.id, r#"{"version":1,"template":"4x6-single"}"#)
+        .await?;
+    let second = event
+        .save_recipe(&shot.id, r#"{"version":1,"template":"square"}"#)
+        .await?;
+    assert_eq!((first.revision, second.revision), (1, 2));
+    assert!(event.save_recipe(&shot.id, "{not json").await.is_err());
+    let all = event.recipes(&shot.id).await?;
+    assert_eq!(all, [first.clone(), second.clone()]);
+
+    let print = event
+        .save_render(&second.id, "print", b"print bytes", "jpg")
+        .await?;
+    assert!(print.file.starts_with("renders/") && print.file.ends_with(".jpg"));
+    assert_eq!(
+        std::fs::read(event.root().join(&print.file))?,
+        b"print bytes"
+    );
+    let again = event
+        .save_render(&second.id, "print", b"print bytes v2", "jpg")
+        .await?;
+    assert_ne!(again.sha256, print.sha256);
+    let renders = event.renders(&second.id).await?;
+    assert_eq!(renders.len(), 1);
+    assert_eq!(renders[0].sha256, again.sha256);
+    event.close().await;
     Ok(())
 }
