@@ -45,6 +45,8 @@ enum Command {
     /// The portrait assistant
     #[command(subcommand)]
     Portrait(PortraitCommand),
+    /// Renders a folder of photos with a preset into 300 dpi prints, in parallel
+    Batch(portrait::BatchArgs),
     /// Benchmarks against their anchors; each ends with the line `ratio: R` (higher is better)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -175,6 +177,7 @@ fn main() -> ExitCode {
             Command::Portrait(PortraitCommand::Analyze { photo, json }) => {
                 portrait::analyze_photo(&photo, json)
             }
+            Command::Batch(args) => portrait::batch(&args),
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,

@@ -190,7 +190,8 @@ pub struct TextVars {
     pub date: String,
 }
 
-/// Composes `photos` into `template` at `scale` times its pixel size (1 for the print).
+/// Composes `photos` into `template` at `scale` times its pixel size (1 for the print):
+/// each slot filled with its photo framed for the slot's shape ([`slot_crop`]).
 pub fn compose(
     assets: &Assets,
     template: &Template,
@@ -198,17 +199,48 @@ pub fn compose(
     vars: &TextVars,
     scale: f32,
 ) -> Result<RgbImage, PortraitError> {
+    let filled: Vec<RgbImage> = if photos.is_empty() {
+        Vec::new()
+    } else {
+        template
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let (w, h) = slot.size(scale);
+                let photo = photos[i % photos.len()];
+                let crop = slot_crop(photo.image.dimensions(), photo.faces, w, h);
+                cut(photo.image, crop, w, h)
+            })
+            .collect()
+    };
+    compose_slots(assets, template, &filled, vars, scale)
+}
+
+/// Composes `template` at `scale` with `filled[i]` (already at the slot's size) in slot i,
+/// then the overlay and the text.
+pub fn compose_slots(
+    assets: &Assets,
+    template: &Template,
+    filled: &[RgbImage],
+    vars: &TextVars,
+    scale: f32,
+) -> Result<RgbImage, PortraitError> {
     let (tw, th) = template.pixels();
-    let s = |v: f32| (v * scale).round();
-    let (w, h) = (s(tw as f32) as u32, s(th as f32) as u32);
+    let (w, h) = (
+        (tw as f32 * scale).round() as u32,
+        (th as f32 * scale).round() as u32,
+    );
     let mut out = RgbImage::from_pixel(w, h, Rgb(template.background));
-    if !photos.is_empty() {
-        for (i, slot) in template.slots.iter().enumerate() {
-            let photo = photos[i % photos.len()];
-            let [x0, y0, x1, y1] = slot.rect.map(|v| s(v as f32) as u32);
-            let (sw, sh) = ((x1 - x0).max(1), (y1 - y0).max(1));
-            let filled = fill(photo, sw, sh);
-            image::imageops::replace(&mut out, &filled, i64::from(x0), i64::from(y0));
+    for (slot, img) in template.slots.iter().zip(filled) {
+        let (x0, y0) = slot.origin(scale);
+        let (sw, sh) = slot.size(scale);
+        if img.dimensions() == (sw, sh) {
+            image::imageops::replace(&mut out, img, i64::from(x0), i64::from(y0));
+        } else {
+            let fitted =
+                image::imageops::resize(img, sw, sh, image::imageops::FilterType::CatmullRom);
+            image::imageops::replace(&mut out, &fitted, i64::from(x0), i64::from(y0));
         }
     }
     if let Some(file) = &template.overlay {
@@ -238,17 +270,34 @@ pub fn compose(
     Ok(out)
 }
 
-/// The photo cropped to `w` x `h`'s shape around its faces (centred when it has none or no
-/// good crop), scaled to fill it.
-fn fill(photo: Placed<'_>, w: u32, h: u32) -> RgbImage {
-    let (pw, ph) = photo.image.dimensions();
+impl Slot {
+    /// Top-left corner at `scale`.
+    pub fn origin(&self, scale: f32) -> (u32, u32) {
+        let s = |v: u32| (v as f32 * scale).round() as u32;
+        (s(self.rect[0]), s(self.rect[1]))
+    }
+
+    /// Width and height at `scale` (at least 1 px).
+    pub fn size(&self, scale: f32) -> (u32, u32) {
+        let s = |v: u32| (v as f32 * scale).round() as u32;
+        (
+            (s(self.rect[2]) - s(self.rect[0])).max(1),
+            (s(self.rect[3]) - s(self.rect[1])).max(1),
+        )
+    }
+}
+
+/// The region of a `size` photo to put in a `w` x `h` slot: framed around `faces` for the
+/// slot's shape ([`crop_for`]), or centred and as large as the shape allows when there is no
+/// face or no good crop. [x0, y0, width, height] in whole pixels inside the photo.
+pub fn slot_crop(size: (u32, u32), faces: &[FaceFrame], w: u32, h: u32) -> [u32; 4] {
+    let (pw, ph) = size;
     let format = Format {
         name: "slot",
         aspect: w as f32 / h as f32,
         min_short_side: 0,
     };
-    let crop = crop_for(&format, photo.faces, pw, ph).unwrap_or_else(|_| {
-        // Centred, as large as the shape allows.
+    let crop = crop_for(&format, faces, pw, ph).unwrap_or_else(|_| {
         let a = format.aspect;
         let (cw, ch) = if pw as f32 / ph as f32 > a {
             (ph as f32 * a, ph as f32)
@@ -258,20 +307,28 @@ fn fill(photo: Placed<'_>, w: u32, h: u32) -> RgbImage {
         let (cx, cy) = ((pw as f32 - cw) / 2.0, (ph as f32 - ch) / 2.0);
         [cx, cy, cx + cw, cy + ch]
     });
-    let x = crop[0].max(0.0) as u32;
-    let y = crop[1].max(0.0) as u32;
+    let x = (crop[0].max(0.0) as u32).min(pw.saturating_sub(1));
+    let y = (crop[1].max(0.0) as u32).min(ph.saturating_sub(1));
     let cw = ((crop[2] - crop[0]).round() as u32).clamp(1, pw - x);
     let ch = ((crop[3] - crop[1]).round() as u32).clamp(1, ph - y);
-    let region = image::imageops::crop_imm(photo.image, x, y, cw, ch).to_image();
-    resize_down(&region, w, h)
+    [x, y, cw, ch]
+}
+
+/// `crop` ([x, y, width, height]) of `photo` scaled to `w` x `h`, read in place.
+pub fn cut(photo: &RgbImage, crop: [u32; 4], w: u32, h: u32) -> RgbImage {
+    let view = image::imageops::crop_imm(photo, crop[0], crop[1], crop[2], crop[3]);
+    resize_down(&*view, w, h)
 }
 
 /// Scales to `w` x `h`: a fast area-average reduction to about twice the size first when the
 /// reduction is large, then a Catmull-Rom filter (sharp, no ringing to speak of).
-pub(crate) fn resize_down(img: &RgbImage, w: u32, h: u32) -> RgbImage {
+pub(crate) fn resize_down<I>(img: &I, w: u32, h: u32) -> RgbImage
+where
+    I: image::GenericImageView<Pixel = Rgb<u8>>,
+{
     let (iw, ih) = img.dimensions();
     if iw > w * 3 && ih > h * 3 {
-        let half = image::imageops::thumbnail(img, w * 2, h * 2);
+        let half: RgbImage = image::imageops::thumbnail(img, w * 2, h * 2);
         return image::imageops::resize(&half, w, h, image::imageops::FilterType::CatmullRom);
     }
     image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
@@ -380,9 +437,14 @@ pub fn preview_jpeg(
     let scale = PREVIEW_SIDE as f32 / tw.max(th) as f32;
     let mut img = compose(assets, template, photos, vars, scale)?;
     watermark_image(&mut img, &assets.font, watermark);
+    jpeg(&img, 85)
+}
+
+/// A plain JPEG at `quality`.
+pub(crate) fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PortraitError> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&img)
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(img)
         .map_err(|e| PortraitError::Encode(e.to_string()))?;
     Ok(out)
 }

@@ -23,6 +23,9 @@ pub enum PortraitError {
     #[error("the asset {} is not usable: {reason}", path.display())]
     Assets { path: PathBuf, reason: String },
 
+    #[error("could not write {}: {reason}", path.display())]
+    Output { path: PathBuf, reason: String },
+
     #[error("not a usable recipe: {0}")]
     Recipe(String),
 

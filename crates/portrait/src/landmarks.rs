@@ -83,6 +83,18 @@ impl FaceMesh {
         (l.1 - r.1).atan2(l.0 - r.0).to_degrees()
     }
 
+    /// The same mesh in another picture's pixels: shifted by (`dx`, `dy`), then scaled.
+    pub fn transformed(&self, dx: f32, dy: f32, scale: f32) -> FaceMesh {
+        FaceMesh {
+            points: self
+                .points
+                .iter()
+                .map(|p| [(p[0] + dx) * scale, (p[1] + dy) * scale, p[2] * scale])
+                .collect(),
+            presence: self.presence,
+        }
+    }
+
     /// The box around all points.
     pub fn bounds(&self) -> [f32; 4] {
         let mut b = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];

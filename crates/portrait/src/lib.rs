@@ -12,6 +12,8 @@
 //! issue. No GUI, no printing.
 
 mod analyze;
+mod batch;
+pub mod bench;
 mod compose;
 mod detect;
 mod enhance;
@@ -26,9 +28,10 @@ mod render;
 mod runtime;
 
 pub use analyze::{Analysis, AnalyzedFace, analyze};
+pub use batch::{BatchItem, BatchJob, BatchProgress, BatchReport, batch, batch_inputs};
 pub use compose::{
-    Assets, PREVIEW_SIDE, Placed, Slot, Template, TextItem, TextVars, compose, preview_jpeg,
-    print_jpeg, srgb_icc, watermark_image,
+    Assets, PREVIEW_SIDE, Placed, Slot, Template, TextItem, TextVars, compose, compose_slots, cut,
+    preview_jpeg, print_jpeg, slot_crop, srgb_icc, watermark_image,
 };
 pub use detect::{BoxF, Face, FaceDetector};
 pub use enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
@@ -39,5 +42,34 @@ pub use matte::{Background, Matte, SUBJECT, Upsample, person_matte, replace_back
 pub use models::{ModelKind, ModelTiming, Models};
 pub use photo::{MAX_PIXELS, decode_photo, load_photo};
 pub use quality::{BLURRY, FaceFacts, Quality, assess, best_of};
-pub use render::{BackgroundChoice, Prepared, RECIPE_VERSION, Recipe, Rendered, prepare, render};
+pub use render::{
+    BackgroundChoice, PhotoFaces, RECIPE_VERSION, Recipe, Rendered, photo_faces, render,
+};
 pub use runtime::{Runtime, find_models_dir, find_onnxruntime};
+
+/// Test photos for benchmarks and examples: `n` 12 MP (4000x3000) portraits made from the
+/// public-domain astronaut sample (`assets/samples/`), placed at different spots on a wide
+/// studio frame, as a booth camera would frame a guest.
+pub fn bench_photos(n: u32) -> Result<Vec<image::RgbImage>, PortraitError> {
+    let assets = Assets::find(&[])?;
+    let sample = assets.dir().join("samples/astronaut.png");
+    let person = image::open(&sample)
+        .map_err(|e| PortraitError::Assets {
+            path: sample.clone(),
+            reason: e.to_string(),
+        })?
+        .into_rgb8();
+    let person =
+        image::imageops::resize(&person, 2600, 2600, image::imageops::FilterType::CatmullRom);
+    let backdrop = assets.background("studio-grey.png")?;
+    let backdrop =
+        image::imageops::resize(&backdrop, 4000, 3000, image::imageops::FilterType::Triangle);
+    Ok((0..n)
+        .map(|i| {
+            let mut frame = backdrop.clone();
+            let x = 200 + i64::from(i % 5) * 250;
+            image::imageops::overlay(&mut frame, &person, x, 400);
+            frame
+        })
+        .collect())
+}

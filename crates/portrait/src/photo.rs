@@ -19,8 +19,14 @@ pub fn decode_photo(bytes: &[u8]) -> Result<RgbImage, PortraitError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| bad(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(bad("it is not an image (neither JPEG nor PNG)".into()));
+    match reader.format() {
+        None => return Err(bad("it is not an image (neither JPEG nor PNG)".into())),
+        // JPEG decoders fill a cut-off file with grey instead of failing: a JPEG must end
+        // with its end-of-image marker (some cameras pad or append a little after it).
+        Some(image::ImageFormat::Jpeg) if !has_jpeg_end(bytes) => {
+            return Err(bad("the JPEG is cut off (no end-of-image marker)".into()));
+        }
+        Some(_) => {}
     }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4);
@@ -39,6 +45,12 @@ pub fn decode_photo(bytes: &[u8]) -> Result<RgbImage, PortraitError> {
     let mut image = image::DynamicImage::from_decoder(decoder).map_err(|e| bad(e.to_string()))?;
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
+}
+
+/// True when the JPEG's end-of-image marker (FF D9) is within its last kilobyte.
+fn has_jpeg_end(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Reads and decodes the photo at `path` ([`decode_photo`]).

@@ -6,7 +6,10 @@
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use crate::compose::{Assets, Placed, TextVars, compose, preview_jpeg, print_jpeg};
+use crate::compose::{
+    Assets, PREVIEW_SIDE, TextVars, compose_slots, cut, jpeg, print_jpeg, slot_crop,
+    watermark_image,
+};
 use crate::enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 use crate::framing::FaceFrame;
 use crate::matte::{Background, Upsample, person_matte, replace_background};
@@ -78,57 +81,71 @@ impl Recipe {
     }
 }
 
-/// A photo made ready for a template: enhanced, its background done, its faces known.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub image: RgbImage,
-    pub faces: Vec<FaceFrame>,
+/// The faces of a photo: for framing, and their meshes for skin smoothing.
+#[derive(Debug, Clone, Default)]
+pub struct PhotoFaces {
+    pub frames: Vec<FaceFrame>,
+    pub meshes: Vec<FaceMesh>,
 }
 
-/// Detects and checks the faces of `image` (landmarks, presence), for framing and skin.
-fn faces_of(
-    models: &Models,
-    image: &RgbImage,
-) -> Result<(Vec<FaceFrame>, Vec<FaceMesh>), PortraitError> {
-    let mut frames = Vec::new();
-    let mut meshes = Vec::new();
+/// Detects and checks the faces of `image` (landmarks, presence).
+pub fn photo_faces(models: &Models, image: &RgbImage) -> Result<PhotoFaces, PortraitError> {
+    let mut faces = PhotoFaces::default();
     for d in FaceDetector::new(models).detect(image)? {
         let mesh = face_mesh(models, image, &d)?;
         if mesh.presence < MIN_PRESENCE {
             continue;
         }
-        frames.push(FaceFrame {
+        faces.frames.push(FaceFrame {
             bbox: [d.bbox.x, d.bbox.y, d.bbox.x + d.bbox.w, d.bbox.y + d.bbox.h],
             eyes_y: (d.keypoints[0][1] + d.keypoints[1][1]) / 2.0,
         });
-        meshes.push(mesh);
+        faces.meshes.push(mesh);
     }
-    Ok((frames, meshes))
+    Ok(faces)
 }
 
-/// Applies the photo part of `recipe` to `image` (upright): tone, skin, background.
-pub fn prepare(
-    models: &Models,
+/// The recipe's background, loaded once for a render.
+pub(crate) fn background(
     assets: &Assets,
-    image: &RgbImage,
-    recipe: &Recipe,
-) -> Result<Prepared, PortraitError> {
-    let (faces, meshes) = faces_of(models, image)?;
-    let mut out = image.clone();
-    auto_tone(&mut out, &recipe.enhance);
-    smooth_skin(&mut out, &meshes, recipe.enhance.skin_smoothing);
-    let background = match &recipe.background {
+    choice: &BackgroundChoice,
+) -> Result<Option<Background>, PortraitError> {
+    Ok(match choice {
         BackgroundChoice::Keep => None,
         BackgroundChoice::Colour { rgb } => Some(Background::Colour(*rgb)),
         BackgroundChoice::Image { file } => Some(Background::Image(assets.background(file)?)),
         BackgroundChoice::Blur { radius } => Some(Background::Blur { radius: *radius }),
-    };
+    })
+}
+
+/// One slot's picture, finished at the slot's own size: the photo framed for the slot and
+/// scaled down first, so that tone, skin, matte and background work on the pixels that are
+/// printed (about 1.5 MP for a 4x6) instead of the camera's 12 MP.
+fn finish_slot(
+    models: &Models,
+    photo: &RgbImage,
+    faces: &PhotoFaces,
+    (w, h): (u32, u32),
+    recipe: &Recipe,
+    background: Option<&Background>,
+) -> Result<RgbImage, PortraitError> {
+    let crop = slot_crop(photo.dimensions(), &faces.frames, w, h);
+    let framed = cut(photo, crop, w, h);
+    let scale = w as f32 / crop[2] as f32;
+    let meshes: Vec<FaceMesh> = faces
+        .meshes
+        .iter()
+        .map(|m| m.transformed(-(crop[0] as f32), -(crop[1] as f32), scale))
+        .collect();
+    let mut out = framed.clone();
+    auto_tone(&mut out, &recipe.enhance);
+    smooth_skin(&mut out, &meshes, recipe.enhance.skin_smoothing);
     if let Some(background) = background {
-        // The matte of the original: tone changes do not move the person's edges.
-        let matte = person_matte(models, image, Upsample::Guided)?;
-        out = replace_background(&out, &matte, &background);
+        // The matte of the framed photo before tone changes: they do not move its edges.
+        let matte = person_matte(models, &framed, Upsample::Guided)?;
+        out = replace_background(&out, &matte, background);
     }
-    Ok(Prepared { image: out, faces })
+    Ok(out)
 }
 
 /// The results of a render.
@@ -138,40 +155,70 @@ pub struct Rendered {
     pub print: RgbImage,
     /// The print as a JPEG with its dpi and sRGB profile.
     pub print_jpeg: Vec<u8>,
-    /// The 2048 px watermarked preview, as JPEG.
-    pub preview_jpeg: Vec<u8>,
+    /// The 2048 px watermarked preview, as JPEG, when asked for.
+    pub preview_jpeg: Option<Vec<u8>>,
 }
 
-/// Renders `photos` (one for single templates, a session's shots for strips) with `recipe`.
+/// Renders `photos` (upright; one for single templates, a session's shots for strips) with
+/// `recipe`; with `preview`, the web preview too.
 pub fn render(
     models: &Models,
     assets: &Assets,
     photos: &[RgbImage],
     recipe: &Recipe,
     vars: &TextVars,
+    preview: bool,
 ) -> Result<Rendered, PortraitError> {
     let template = assets.template(&recipe.template)?;
-    let prepared = photos
+    if photos.is_empty() {
+        return Err(PortraitError::Recipe("no photo to render".into()));
+    }
+    let faces = photos
         .iter()
-        .map(|p| prepare(models, assets, p, recipe))
+        .map(|p| photo_faces(models, p))
         .collect::<Result<Vec<_>, _>>()?;
-    let placed: Vec<Placed<'_>> = prepared
-        .iter()
-        .map(|p| Placed {
-            image: &p.image,
-            faces: &p.faces,
-        })
-        .collect();
-    let composed = compose(assets, &template, &placed, vars, 1.0)?;
+    let background = background(assets, &recipe.background)?;
+    // Slots of the same photo and size (the two strips of a strip sheet) are made once.
+    let mut made: Vec<((usize, (u32, u32)), RgbImage)> = Vec::new();
+    let mut filled = Vec::with_capacity(template.slots.len());
+    for (i, slot) in template.slots.iter().enumerate() {
+        let key = (i % photos.len(), slot.size(1.0));
+        let img = match made.iter().find(|(k, _)| *k == key) {
+            Some((_, img)) => img.clone(),
+            None => {
+                let img = finish_slot(
+                    models,
+                    &photos[key.0],
+                    &faces[key.0],
+                    key.1,
+                    recipe,
+                    background.as_ref(),
+                )?;
+                made.push((key, img.clone()));
+                img
+            }
+        };
+        filled.push(img);
+    }
+    let composed = compose_slots(assets, &template, &filled, vars, 1.0)?;
     let print = if recipe.sharpen > 0.0 {
         sharpen(&composed, recipe.sharpen.clamp(0.0, 1.0))
     } else {
         composed
     };
     let dpi = u16::try_from(template.dpi).unwrap_or(300);
+    let preview_jpeg = if preview {
+        let (tw, th) = template.pixels();
+        let scale = PREVIEW_SIDE as f32 / tw.max(th) as f32;
+        let mut img = compose_slots(assets, &template, &filled, vars, scale)?;
+        watermark_image(&mut img, assets.font(), "PREVIEW");
+        Some(jpeg(&img, 85)?)
+    } else {
+        None
+    };
     Ok(Rendered {
         print_jpeg: print_jpeg(&print, dpi)?,
-        preview_jpeg: preview_jpeg(assets, &template, &placed, vars, "PREVIEW")?,
+        preview_jpeg,
         print,
     })
 }

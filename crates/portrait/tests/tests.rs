@@ -772,6 +772,7 @@ fn a_recipe_renders_to_identical_pixels_every_time() -> Result<(), Box<dyn std::
         std::slice::from_ref(&photo),
         &recipe,
         &vars,
+        true,
     )?;
     let second = render(
         &models,
@@ -779,12 +780,14 @@ fn a_recipe_renders_to_identical_pixels_every_time() -> Result<(), Box<dyn std::
         std::slice::from_ref(&photo),
         &recipe,
         &vars,
+        true,
     )?;
     assert_eq!(
         first.print_jpeg, second.print_jpeg,
         "the same recipe rendered differently"
     );
     assert_eq!(first.preview_jpeg, second.preview_jpeg);
+    assert!(first.preview_jpeg.is_some());
     assert_eq!(first.print.dimensions(), (1200, 1800));
     // The flag and the shuttle are gone: the slot's top corners are the grey backdrop.
     for (x, y) in [(60, 60), (1140, 60), (1100, 700)] {
@@ -808,5 +811,102 @@ fn a_recipe_renders_to_identical_pixels_every_time() -> Result<(), Box<dyn std::
         Recipe::from_json(&Recipe::default().to_json())?,
         Recipe::default()
     );
+    Ok(())
+}
+
+/// A batch renders the good photos and reports, without stopping, a corrupt JPEG, an empty
+/// file, a decompression bomb and a text file; progress counts every input; a cancel before
+/// the start leaves nothing done and says so.
+#[test]
+fn a_batch_renders_the_good_photos_and_skips_the_bad_ones_with_reasons()
+-> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Assets, BatchJob, TextVars, batch, batch_inputs};
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    let models = models()?;
+    let assets = Assets::find(&[])?;
+    let tmp = tempfile::tempdir()?;
+    let (inp, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    std::fs::create_dir_all(&inp)?;
+    let photo = astronaut_2048()?;
+    for (i, scale) in [2048u32, 1600, 1200].iter().enumerate() {
+        let img = image::imageops::resize(
+            &photo,
+            *scale,
+            *scale,
+            image::imageops::FilterType::Triangle,
+        );
+        img.save(inp.join(format!("guest-{i}.jpg")))?;
+    }
+    let mut corrupt = std::fs::read(inp.join("guest-0.jpg"))?;
+    corrupt.truncate(corrupt.len() / 4);
+    std::fs::write(inp.join("corrupt.jpg"), corrupt)?;
+    std::fs::write(inp.join("empty.jpg"), b"")?;
+    std::fs::write(inp.join("notes.txt"), b"call the printer guy")?;
+    let mut bomb = b"\\x89PNG\\r\\n\\x1a\\n\\0\\0\\0\\x0dIHDR".to_vec();
+    bomb.extend_from_slice(&50_000u32.to_be_bytes());
+    bomb.extend_from_slice(&50_000u32.to_be_bytes());
+    bomb.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    std::fs::write(inp.join("bomb.png"), bomb)?;
+
+    let inputs = batch_inputs(&inp)?;
+    assert_eq!(inputs.len(), 7);
+    let recipe = assets.preset("classic-4x6")?;
+    let vars = TextVars::default();
+    let job = BatchJob {
+        inputs: &inputs,
+        recipe: &recipe,
+        vars: &vars,
+        out_dir: &out,
+        jobs: 2,
+    };
+    let progress = AtomicU32::new(0);
+    let report = batch(&models, &assets, job, &AtomicBool::new(false), &|p| {
+        progress.fetch_max(p.finished, Ordering::Relaxed);
+        assert_eq!(p.total, 7);
+    })?;
+    assert_eq!(progress.load(Ordering::Relaxed), 7);
+    assert_eq!(
+        (report.done, report.skipped, report.cancelled),
+        (3, 4, false)
+    );
+    for item in &report.items {
+        let name = item
+            .input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with("guest-") {
+            let out = item
+                .output
+                .as_ref()
+                .ok_or(format!("{name} not rendered: {:?}", item.skipped))?;
+            let img = image::open(out)?;
+            assert_eq!((img.width(), img.height()), (1200, 1800));
+        } else {
+            let why = item
+                .skipped
+                .as_deref()
+                .ok_or(format!("{name} was not skipped"))?;
+            assert!(why.contains("not a usable photo"), "{name}: {why}");
+        }
+    }
+    // No half-written files.
+    let written: Vec<_> = std::fs::read_dir(&out)?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(written.len(), 3, "{written:?}");
+
+    let cancelled = batch(
+        &models,
+        &assets,
+        BatchJob {
+            out_dir: &tmp.path().join("none"),
+            ..job
+        },
+        &AtomicBool::new(true),
+        &|_| {},
+    )?;
+    assert!(cancelled.cancelled && cancelled.done == 0);
     Ok(())
 }
