@@ -103,6 +103,17 @@ enum PortraitCommand {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// 12 MP photos through the whole portrait pipeline to a 300 dpi print (median per photo,
+    /// stage by stage, and the batch rate), against the Python reference (MediaPipe 0.10.14 +
+    /// Pillow) on the same photos; ratio = the reference's time over ours
+    Portrait {
+        /// Photos timed one at a time (and by the reference)
+        #[arg(long, default_value_t = 10)]
+        photos: u32,
+        /// Photos in the batch run
+        #[arg(long, default_value_t = 20)]
+        batch: u32,
+    },
     /// Encodes 1920x1080 testsrc2 with libx264 (preset veryfast) in-process and with the
     /// `ffmpeg` tool in the same run; ratio = our frame rate over the tool's
     Encode {
@@ -178,6 +189,9 @@ fn main() -> ExitCode {
                 portrait::analyze_photo(&photo, json)
             }
             Command::Batch(args) => portrait::batch(&args),
+            Command::Bench(BenchCommand::Portrait { photos, batch }) => {
+                bench::portrait(photos, batch)
+            }
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,

@@ -71,7 +71,8 @@ const FULL: Blaze = Blaze {
 const NMS_IOU: f32 = 0.3;
 
 /// Longest side of the working copy detection runs on: detectors see 128-192 px, so a 12 MP
-/// photo is first reduced once (area averaging, fast) instead of resampled per model.
+/// photo is first reduced once (area averaging from the raw buffer, fast) instead of
+/// resampled per model.
 const WORK_SIDE: u32 = 1024;
 /// Side of the square tiles the full-range model also runs on, in working-copy pixels, and
 /// their step (a quarter overlap, so that a face cut by one tile is whole in the next).
@@ -101,26 +102,23 @@ impl<'m> FaceDetector<'m> {
                 height: h,
             });
         }
-        let scale = (WORK_SIDE as f32 / w.max(h) as f32).min(1.0);
-        let work = if scale < 1.0 {
-            let (ww, wh) = (
-                ((w as f32 * scale).round() as u32).max(1),
-                ((h as f32 * scale).round() as u32).max(1),
-            );
-            image::imageops::thumbnail(image, ww, wh)
-        } else {
-            image.clone()
-        };
-        let mut candidates = self.run(&SHORT, &work)?;
-        candidates.extend(self.run(&FULL, &work)?);
+        // The working copy (1024 px) defines the tiles; the detectors read its half (512 px):
+        // a 384 px tile of the working copy is exactly a 192 px model input there, no resize.
+        let (work, s1) = crate::pixels::reduce_to_side(image, WORK_SIDE);
+        let (half, s2) = crate::pixels::reduce_to_side(&work, WORK_SIDE / 2);
+        let mut candidates = self.run(&SHORT, &half)?;
+        candidates.extend(self.run(&FULL, &half)?);
         let (ww, wh) = work.dimensions();
+        let (hw, hh) = half.dimensions();
         if ww.max(wh) > TILE {
             for ty in tile_starts(wh) {
                 for tx in tile_starts(ww) {
-                    let (tw, th) = (TILE.min(ww - tx), TILE.min(wh - ty));
-                    let tile = image::imageops::crop_imm(&work, tx, ty, tw, th).to_image();
+                    let (x, y) = (((tx as f32) * s2) as u32, ((ty as f32) * s2) as u32);
+                    let side = (TILE as f32 * s2).round() as u32;
+                    let (tw, th) = (side.min(hw - x), side.min(hh - y));
+                    let tile = crate::pixels::copy_region(&half, [x, y, tw, th]);
                     candidates.extend(self.run(&FULL, &tile)?.into_iter().map(|mut f| {
-                        f.shift(tx as f32, ty as f32);
+                        f.shift(x as f32, y as f32);
                         f
                     }));
                 }
@@ -128,7 +126,7 @@ impl<'m> FaceDetector<'m> {
         }
         let mut faces = weighted_nms(candidates, NMS_IOU);
         for f in &mut faces {
-            f.scale(1.0 / scale);
+            f.scale(1.0 / (s1 * s2));
         }
         Ok(faces)
     }

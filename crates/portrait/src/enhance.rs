@@ -2,7 +2,7 @@
 //! sharpening for print. Everything is a pure function of its input (no randomness, no
 //! threads whose order matters), so a recipe re-renders to identical pixels.
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::FaceMesh;
@@ -127,22 +127,48 @@ const LIPS: [usize; 20] = [
     61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
 ];
 
-/// The skin mask of a face: inside the oval, outside eyes, brows and lips.
-fn skin_mask(mesh: &FaceMesh, x: f32, y: f32) -> bool {
+/// The skin mask of a face over its box [x0, y0, x1, y1) (whole pixels): inside the oval,
+/// outside eyes, brows and lips. Rasterised row by row (even-odd rule at pixel centres).
+fn skin_mask(mesh: &FaceMesh, [x0, y0, x1, y1]: [u32; 4]) -> Vec<bool> {
     let poly = |idx: &[usize]| -> Vec<(f32, f32)> {
         idx.iter()
             .filter_map(|&i| mesh.points.get(i).map(|p| (p[0], p[1])))
             .collect()
     };
-    if !inside(&poly(&FACE_OVAL), x, y) {
-        return false;
-    }
-    !inside(&poly(&RIGHT_EYE_AND_BROW), x, y)
-        && !inside(&poly(&LEFT_EYE_AND_BROW), x, y)
-        && !inside(&poly(&LIPS), x, y)
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let mut mask = vec![false; w * h];
+    let fill = |mask: &mut Vec<bool>, poly: &[(f32, f32)], value: bool| {
+        let n = poly.len();
+        let mut xs = Vec::new();
+        for row in 0..h {
+            let y = y0 as f32 + row as f32 + 0.5;
+            xs.clear();
+            for i in 0..n {
+                let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+                if (a.1 > y) != (b.1 > y) {
+                    xs.push((b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0);
+                }
+            }
+            xs.sort_by(f32::total_cmp);
+            for pair in xs.chunks_exact(2) {
+                // Pixel centres strictly inside [pair[0], pair[1]).
+                let from = ((pair[0] - x0 as f32 - 0.5).ceil().max(0.0)) as usize;
+                let to = ((pair[1] - x0 as f32 - 0.5).ceil().max(0.0) as usize).min(w);
+                for m in &mut mask[row * w + from.min(w)..row * w + to] {
+                    *m = value;
+                }
+            }
+        }
+    };
+    fill(&mut mask, &poly(&FACE_OVAL), true);
+    fill(&mut mask, &poly(&RIGHT_EYE_AND_BROW), false);
+    fill(&mut mask, &poly(&LEFT_EYE_AND_BROW), false);
+    fill(&mut mask, &poly(&LIPS), false);
+    mask
 }
 
 /// Point in polygon (even-odd rule).
+#[cfg(test)]
 fn inside(poly: &[(f32, f32)], x: f32, y: f32) -> bool {
     let mut odd = false;
     let n = poly.len();
@@ -170,10 +196,18 @@ pub fn smooth_skin(image: &mut RgbImage, faces: &[FaceMesh], strength: f32) {
         // A radius of about 1.5% of the face: pores and blemishes, not features.
         let r = ((face_h * 0.015).round() as i64).clamp(1, 12);
         let (x0, y0) = (b[0].max(0.0) as u32, b[1].max(0.0) as u32);
-        let (x1, y1) = ((b[2].ceil() as u32).min(w), (b[3].ceil() as u32).min(h));
+        let (x1, y1) = (
+            (b[2].ceil().max(0.0) as u32).min(w),
+            (b[3].ceil().max(0.0) as u32).min(h),
+        );
+        if x1 <= x0 || y1 <= y0 {
+            continue;
+        }
+        let mask = skin_mask(mesh, [x0, y0, x1, y1]);
+        let mw = (x1 - x0) as usize;
         for y in y0..y1 {
             for x in x0..x1 {
-                if !skin_mask(mesh, x as f32 + 0.5, y as f32 + 0.5) {
+                if !mask[(y - y0) as usize * mw + (x - x0) as usize] {
                     continue;
                 }
                 let centre = source.get_pixel(x, y).0;
@@ -209,38 +243,87 @@ pub fn smooth_skin(image: &mut RgbImage, faces: &[FaceMesh], strength: f32) {
     }
 }
 
-/// Unsharp mask for print, on the final image: `amount` of the difference to a 3x3 blur,
-/// ignoring differences under 2 levels (noise).
+/// Unsharp mask for print, on the final image: `amount` of the difference to a 3x3 binomial
+/// blur, ignoring differences under 2 levels (noise). Works on the raw rows.
 pub fn sharpen(image: &RgbImage, amount: f32) -> RgbImage {
-    let (w, h) = image.dimensions();
+    let (w, h) = (image.width() as usize, image.height() as usize);
     let mut out = image.clone();
-    if w < 3 || h < 3 {
+    if w < 3 || h < 3 || amount <= 0.0 {
         return out;
     }
+    let src = image.as_raw();
+    let dst: &mut [u8] = &mut out;
+    let stride = w * 3;
     for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let mut blur = [0f32; 3];
-            for dy in 0..3 {
-                for dx in 0..3 {
-                    let p = image.get_pixel(x + dx - 1, y + dy - 1).0;
-                    let k = [1.0, 2.0, 1.0][dx as usize] * [1.0, 2.0, 1.0][dy as usize] / 16.0;
-                    for c in 0..3 {
-                        blur[c] += f32::from(p[c]) * k;
-                    }
-                }
+        let (up, mid, down) = (
+            &src[(y - 1) * stride..y * stride],
+            &src[y * stride..(y + 1) * stride],
+            &src[(y + 1) * stride..(y + 2) * stride],
+        );
+        let row = &mut dst[y * stride..(y + 1) * stride];
+        for (i, out) in row.iter_mut().enumerate().take(stride - 3).skip(3) {
+            let v = |r: &[u8], j: usize| i32::from(r[j]);
+            // Binomial 1-2-1 in both directions, sum 16.
+            let blur = v(up, i - 3)
+                + 2 * v(up, i)
+                + v(up, i + 3)
+                + 2 * (v(mid, i - 3) + 2 * v(mid, i) + v(mid, i + 3))
+                + v(down, i - 3)
+                + 2 * v(down, i)
+                + v(down, i + 3);
+            let p = v(mid, i);
+            let d = p * 16 - blur;
+            if d.abs() >= 32 {
+                *out = (p as f32 + amount * d as f32 / 16.0)
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
             }
-            let p = image.get_pixel(x, y).0;
-            let mut q = [0u8; 3];
-            for c in 0..3 {
-                let d = f32::from(p[c]) - blur[c];
-                q[c] = if d.abs() < 2.0 {
-                    p[c]
-                } else {
-                    (f32::from(p[c]) + amount * d).round().clamp(0.0, 255.0) as u8
-                };
-            }
-            out.put_pixel(x, y, Rgb(q));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row-by-row mask agrees with the point test at every pixel centre.
+    #[test]
+    fn the_rasterised_skin_mask_matches_point_in_polygon() {
+        // A mesh whose points lie on a circle (oval) with eyes and lips as smaller circles.
+        let mut points = vec![[0.0f32; 3]; 468];
+        let ring = |idx: &[usize], cx: f32, cy: f32, r: f32, points: &mut Vec<[f32; 3]>| {
+            for (k, &i) in idx.iter().enumerate() {
+                let a = k as f32 / idx.len() as f32 * std::f32::consts::TAU;
+                points[i] = [cx + r * a.cos(), cy + r * a.sin(), 0.0];
+            }
+        };
+        ring(&FACE_OVAL, 50.0, 50.0, 40.0, &mut points);
+        ring(&RIGHT_EYE_AND_BROW, 35.0, 40.0, 7.0, &mut points);
+        ring(&LEFT_EYE_AND_BROW, 65.0, 40.0, 7.0, &mut points);
+        ring(&LIPS, 50.0, 70.0, 9.0, &mut points);
+        let mesh = FaceMesh {
+            points,
+            presence: 1.0,
+        };
+        let mask = skin_mask(&mesh, [0, 0, 100, 100]);
+        let poly = |idx: &[usize]| -> Vec<(f32, f32)> {
+            idx.iter()
+                .map(|&i| (mesh.points[i][0], mesh.points[i][1]))
+                .collect()
+        };
+        let mut skin = 0;
+        for y in 0..100 {
+            for x in 0..100 {
+                let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+                let expected = inside(&poly(&FACE_OVAL), px, py)
+                    && !inside(&poly(&RIGHT_EYE_AND_BROW), px, py)
+                    && !inside(&poly(&LEFT_EYE_AND_BROW), px, py)
+                    && !inside(&poly(&LIPS), px, py);
+                assert_eq!(mask[y * 100 + x], expected, "({x}, {y})");
+                skin += usize::from(expected);
+            }
+        }
+        assert!(skin > 4000);
+    }
 }

@@ -7,9 +7,11 @@
 //! against decompression bombs), face detection (both BlazeFace models on the whole picture
 //! and the full-range one on tiles, merged with weighted non-maximum suppression), the face
 //! mesh (eye openness, roll, face presence), shot quality (sharpness, exposure, closed eyes,
-//! cut faces, best of a burst) and framing for every print and social format; [`analyze`]
-//! puts them together. Segmentation, enhance, compose and batch grow here with the portrait
-//! issue. No GUI, no printing.
+//! cut faces, best of a burst) and framing for every print and social format ([`analyze`]
+//! puts them together); and making prints: versioned recipes rendered through enhance
+//! (white balance, levels, skin smoothing), the person matte and background, print templates
+//! with frames and text, the 300 dpi JPEG and the watermarked preview ([`render`]), and
+//! batches ([`batch`]). No GUI, no printing.
 
 mod analyze;
 mod batch;
@@ -23,6 +25,7 @@ mod landmarks;
 mod matte;
 mod models;
 mod photo;
+mod pixels;
 mod quality;
 mod render;
 mod runtime;
@@ -52,7 +55,13 @@ pub use runtime::{Runtime, find_models_dir, find_onnxruntime};
 /// studio frame, as a booth camera would frame a guest.
 pub fn bench_photos(n: u32) -> Result<Vec<image::RgbImage>, PortraitError> {
     let assets = Assets::find(&[])?;
-    let sample = assets.dir().join("samples/astronaut.png");
+    // The sample is not among the app's bundled resources: look for it in the project.
+    let dir = runtime::find_dir("assets", &[], |d| d.join("samples/astronaut.png").is_file())
+        .map_err(|searched| PortraitError::Assets {
+            path: "assets/samples/astronaut.png".into(),
+            reason: format!("not found (looked in: {searched})"),
+        })?;
+    let sample = dir.join("samples/astronaut.png");
     let person = image::open(&sample)
         .map_err(|e| PortraitError::Assets {
             path: sample.clone(),

@@ -11,17 +11,17 @@
 //! 7.0% for plain scaling, and the matte's edges sit on photo edges 1.7 times as strong
 //! (tests/tests.rs).
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 use crate::{ModelKind, Models, PortraitError};
 
 /// The segmentation model's input side.
 const SEG: usize = 256;
 /// Side of the working size the guided filter runs at.
-const WORK_SIDE: u32 = 1024;
+const WORK_SIDE: u32 = 640;
 /// Guided filter window radius, in working-size pixels, and regularisation (on 0..1 values):
 /// a small epsilon follows fine edges (hair), a larger one smooths.
-const RADIUS: usize = 8;
+const RADIUS: usize = 5;
 const EPSILON: f32 = 1e-3;
 /// Above this matte value a pixel is the subject and is copied unchanged.
 pub const SUBJECT: f32 = 0.98;
@@ -151,16 +151,7 @@ fn luma(image: &RgbImage) -> Plane {
 
 /// The working copy the filter runs on (at most `WORK_SIDE` on its longer side).
 fn working_copy(image: &RgbImage) -> RgbImage {
-    let (w, h) = image.dimensions();
-    let scale = (WORK_SIDE as f32 / w.max(h) as f32).min(1.0);
-    if scale >= 1.0 {
-        return image.clone();
-    }
-    image::imageops::thumbnail(
-        image,
-        ((w as f32 * scale).round() as u32).max(1),
-        ((h as f32 * scale).round() as u32).max(1),
-    )
+    crate::pixels::reduce_to_side(image, WORK_SIDE).0
 }
 
 /// The segmentation model's mask of `image` (stretched to 256x256, as MediaPipe does).
@@ -302,10 +293,28 @@ pub enum Background {
 /// [`SUBJECT`], the photo's pixels are copied unchanged.
 pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Background) -> RgbImage {
     let (w, h) = image.dimensions();
-    let behind: RgbImage = match background {
-        Background::Colour(c) => RgbImage::from_pixel(w, h, Rgb(*c)),
-        Background::Image(b) => cover(b, w, h),
-        Background::Blur { radius } => blurred(image, *radius),
+    let blurred_copy;
+    // What is behind pixel (x, y): a colour, a point of the cover-scaled image, or the blur.
+    let (source, map): (Option<&RgbImage>, [f32; 3]) = match background {
+        Background::Colour(_) => (None, [0.0; 3]),
+        Background::Image(b) => {
+            let (bw, bh) = b.dimensions();
+            let scale = (w as f32 / bw.max(1) as f32).max(h as f32 / bh.max(1) as f32);
+            // Centred: source = (x - offset) / scale.
+            let (ox, oy) = (
+                (w as f32 - bw as f32 * scale) / 2.0,
+                (h as f32 - bh as f32 * scale) / 2.0,
+            );
+            (Some(b), [scale, ox, oy])
+        }
+        Background::Blur { radius } => {
+            blurred_copy = blurred(image, *radius);
+            (Some(&blurred_copy), [1.0, 0.0, 0.0])
+        }
+    };
+    let colour = match background {
+        Background::Colour(c) => *c,
+        _ => [0, 0, 0],
     };
     let mut out = image.clone();
     for (x, y, px) in out.enumerate_pixels_mut() {
@@ -313,7 +322,16 @@ pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Backgrou
         if a >= SUBJECT {
             continue;
         }
-        let b = behind.get_pixel(x, y);
+        let b = match source {
+            None => colour,
+            Some(src) => {
+                let (sx, sy) = (
+                    (x as f32 + 0.5 - map[1]) / map[0] - 0.5,
+                    (y as f32 + 0.5 - map[2]) / map[0] - 0.5,
+                );
+                bilinear_rgb(src, sx, sy)
+            }
+        };
         for c in 0..3 {
             px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a)).round() as u8;
         }
@@ -321,16 +339,27 @@ pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Backgrou
     out
 }
 
-/// `b` scaled to cover `w` x `h` and centred.
-fn cover(b: &RgbImage, w: u32, h: u32) -> RgbImage {
-    let (bw, bh) = b.dimensions();
-    let scale = (w as f32 / bw.max(1) as f32).max(h as f32 / bh.max(1) as f32);
-    let (sw, sh) = (
-        ((bw as f32 * scale).ceil() as u32).max(w),
-        ((bh as f32 * scale).ceil() as u32).max(h),
+/// The colour of `img` at (x, y), bilinear, clamped to its edges.
+fn bilinear_rgb(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
+    let (w, h) = img.dimensions();
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x as u32, y as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let (a, b, c, d) = (
+        img.get_pixel(x0, y0),
+        img.get_pixel(x1, y0),
+        img.get_pixel(x0, y1),
+        img.get_pixel(x1, y1),
     );
-    let scaled = image::imageops::resize(b, sw, sh, image::imageops::FilterType::Triangle);
-    image::imageops::crop_imm(&scaled, (sw - w) / 2, (sh - h) / 2, w, h).to_image()
+    let mut out = [0u8; 3];
+    for k in 0..3 {
+        let top = a[k] as f32 + (b[k] as f32 - a[k] as f32) * fx;
+        let bottom = c[k] as f32 + (d[k] as f32 - c[k] as f32) * fx;
+        out[k] = (top + (bottom - top) * fy).round() as u8;
+    }
+    out
 }
 
 /// The photo blurred by about `radius` of its longer side: blurred small (fast), scaled back.

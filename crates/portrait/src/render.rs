@@ -179,7 +179,9 @@ pub fn render(
         .collect::<Result<Vec<_>, _>>()?;
     let background = background(assets, &recipe.background)?;
     // Slots of the same photo and size (the two strips of a strip sheet) are made once.
-    let mut made: Vec<((usize, (u32, u32)), RgbImage)> = Vec::new();
+    // (photo, slot size) -> the finished slot.
+    type Made = ((usize, (u32, u32)), RgbImage);
+    let mut made: Vec<Made> = Vec::new();
     let mut filled = Vec::with_capacity(template.slots.len());
     for (i, slot) in template.slots.iter().enumerate() {
         let key = (i % photos.len(), slot.size(1.0));

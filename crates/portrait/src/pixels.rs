@@ -1,0 +1,142 @@
+//! Fast pixel work the `image` crate has no quick path for: copying a region row by row,
+//! reducing a region by area averaging straight from the raw buffer (the crate's `thumbnail`
+//! goes through a per-pixel trait call on views, several times slower on 12 MP), and
+//! filtered resizing through `fast_image_resize` (SIMD convolution; the `image` crate's
+//! Catmull-Rom took 400 ms for a 4x6 slot from a 12 MP photo, this about 20 ms).
+
+use image::{Rgb, RgbImage};
+
+/// Region [x, y, width, height] of `src`, copied row by row.
+pub(crate) fn copy_region(src: &RgbImage, [x, y, w, h]: [u32; 4]) -> RgbImage {
+    let stride = src.width() as usize * 3;
+    let raw = src.as_raw();
+    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+    for row in y..y + h {
+        let start = row as usize * stride + x as usize * 3;
+        out.extend_from_slice(&raw[start..start + w as usize * 3]);
+    }
+    RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(w, h))
+}
+
+/// Region [x, y, width, height] of `src` reduced to `ow` x `oh` by area averaging: each
+/// output pixel is the mean of the source pixels it covers. For reductions of 2x or more;
+/// smaller ones (and enlargements) use a Catmull-Rom filter on the region.
+pub(crate) fn reduce(src: &RgbImage, region: [u32; 4], ow: u32, oh: u32) -> RgbImage {
+    let [x, y, w, h] = region;
+    let (ow, oh) = (ow.max(1), oh.max(1));
+    if w < ow * 2 || h < oh * 2 {
+        return resize_region(src, region, ow, oh);
+    }
+    let stride = src.width() as usize * 3;
+    let raw = src.as_raw();
+    let bounds = |n: u32, total: u32| -> Vec<(usize, usize)> {
+        (0..n)
+            .map(|i| {
+                let a = (u64::from(i) * u64::from(total) / u64::from(n)) as usize;
+                let b = (u64::from(i + 1) * u64::from(total) / u64::from(n)) as usize;
+                (a, b.max(a + 1))
+            })
+            .collect()
+    };
+    let (xs, ys) = (bounds(ow, w), bounds(oh, h));
+    let mut out = RgbImage::new(ow, oh);
+    let mut acc = vec![0u32; ow as usize * 3];
+    for (oy, &(y0, y1)) in ys.iter().enumerate() {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for sy in y0..y1 {
+            let row = &raw[(y as usize + sy) * stride..];
+            for (ox, &(x0, x1)) in xs.iter().enumerate() {
+                let (mut r, mut g, mut b) = (0u32, 0u32, 0u32);
+                for px in row[(x as usize + x0) * 3..(x as usize + x1) * 3].chunks_exact(3) {
+                    r += u32::from(px[0]);
+                    g += u32::from(px[1]);
+                    b += u32::from(px[2]);
+                }
+                acc[ox * 3] += r;
+                acc[ox * 3 + 1] += g;
+                acc[ox * 3 + 2] += b;
+            }
+        }
+        let rows = (y1 - y0) as u32;
+        for (ox, &(x0, x1)) in xs.iter().enumerate() {
+            let n = rows * (x1 - x0) as u32;
+            let px = Rgb([
+                ((acc[ox * 3] + n / 2) / n) as u8,
+                ((acc[ox * 3 + 1] + n / 2) / n) as u8,
+                ((acc[ox * 3 + 2] + n / 2) / n) as u8,
+            ]);
+            out.put_pixel(ox as u32, oy as u32, px);
+        }
+    }
+    out
+}
+
+/// Region [x, y, width, height] of `src` resized to `ow` x `oh` with a Catmull-Rom filter.
+pub(crate) fn resize_region(src: &RgbImage, [x, y, w, h]: [u32; 4], ow: u32, oh: u32) -> RgbImage {
+    use fast_image_resize as fr;
+    let (ow, oh) = (ow.max(1), oh.max(1));
+    let resized =
+        fr::images::ImageRef::new(src.width(), src.height(), src.as_raw(), fr::PixelType::U8x3)
+            .ok()
+            .and_then(|from| {
+                let mut to = fr::images::Image::new(ow, oh, fr::PixelType::U8x3);
+                let options = fr::ResizeOptions::new()
+                    .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom))
+                    .crop(f64::from(x), f64::from(y), f64::from(w), f64::from(h));
+                fr::Resizer::new().resize(&from, &mut to, &options).ok()?;
+                RgbImage::from_raw(ow, oh, to.into_vec())
+            });
+    // Only a buffer that does not match its size fails, which an RgbImage never is; the
+    // fallback keeps the promise anyway.
+    resized.unwrap_or_else(|| {
+        let copy = copy_region(src, [x, y, w, h]);
+        image::imageops::resize(&copy, ow, oh, image::imageops::FilterType::CatmullRom)
+    })
+}
+
+/// `src` reduced (never enlarged) so that its longer side is at most `side`; the scale used.
+pub(crate) fn reduce_to_side(src: &RgbImage, side: u32) -> (RgbImage, f32) {
+    let (w, h) = src.dimensions();
+    let scale = (side as f32 / w.max(h).max(1) as f32).min(1.0);
+    if scale >= 1.0 {
+        return (src.clone(), 1.0);
+    }
+    let (ow, oh) = (
+        ((w as f32 * scale).round() as u32).max(1),
+        ((h as f32 * scale).round() as u32).max(1),
+    );
+    (reduce(src, [0, 0, w, h], ow, oh), ow as f32 / w as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduce_averages_blocks_and_copy_takes_the_region() {
+        // A 4x2 picture: left half black, right half white; reduced to 2x1.
+        let img = RgbImage::from_fn(4, 2, |x, _| {
+            if x < 2 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([250, 250, 250])
+            }
+        });
+        let r = reduce(&img, [0, 0, 4, 2], 2, 1);
+        assert_eq!(r.get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(r.get_pixel(1, 0).0, [250, 250, 250]);
+        // A checkerboard averages to grey.
+        let board = RgbImage::from_fn(8, 8, |x, y| {
+            if (x + y) % 2 == 0 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([200, 100, 50])
+            }
+        });
+        let g = reduce(&board, [0, 0, 8, 8], 2, 2);
+        assert_eq!(g.get_pixel(1, 1).0, [100, 50, 25]);
+        let c = copy_region(&img, [1, 0, 2, 2]);
+        assert_eq!(c.get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(c.get_pixel(1, 1).0, [250, 250, 250]);
+    }
+}
