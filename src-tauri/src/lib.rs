@@ -4,6 +4,7 @@
 
 mod camera;
 mod commands;
+mod edit;
 mod error;
 mod hotfolder;
 mod state;
@@ -69,11 +70,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::encoders,
             commands::hot_folder_start,
             commands::hot_folder_stop,
+            commands::edit_shots,
+            commands::shot_thumbnail,
+            commands::analyze_shot,
+            commands::edit_presets,
+            commands::apply_preset,
+            commands::cancel_edit,
+            commands::shot_preview,
         ])
         .events(tauri_specta::collect_events![
             camera::CameraStatus,
             camera::RecordingStatus,
             hotfolder::HotFolderActivity,
+            edit::EditProgress,
         ])
 }
 
@@ -94,6 +103,7 @@ pub fn run() -> anyhow::Result<()> {
         .invoke_handler(builder.invoke_handler())
         .manage(camera::Camera::default())
         .manage(hotfolder::HotFolder::default())
+        .manage(edit::Studio::default())
         .register_asynchronous_uri_scheme_protocol(camera::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {

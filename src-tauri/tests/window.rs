@@ -444,6 +444,37 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         c.find(Locator::Css("#live-stop")).await?.click().await?;
         text_when(c, "#camera-status", |t| t == "Test camera · off").await?;
 
+        // Edit: the three shots with their quality (the test pattern has no face, the
+        // astronaut has one); the studio preset applied to her, then before and after.
+        c.find(Locator::Css("#nav-edit")).await?.click().await?;
+        text_when(c, "#edit-grid", |t| t.contains("hot folder: IMG_0001.png")).await?;
+        text_when(c, "#edit-grid", |t| t.contains("1 face") && t.matches("no face").count() == 2).await?;
+        c.execute(
+            "for (const li of document.querySelectorAll('#edit-grid li')) { if (li.textContent.includes('hot folder')) { li.querySelector('input[type=checkbox]').click(); li.querySelector('.thumb').click(); } }",
+            Vec::new(),
+        )
+        .await?;
+        c.find(Locator::Css("#edit-preset"))
+            .await?
+            .select_by_value("studio-4x6")
+            .await?;
+        c.find(Locator::Css("#edit-apply")).await?.click().await?;
+        text_when(c, "#edit-progress", |t| t == "Done: 1 rendered").await?;
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#edit-after"))
+            .await?;
+        // A 512 px photo has too few pixels for a 4x6 crop (the note says so); a strip cell
+        // it can fill, and its crop is drawn over the photo.
+        text_when(c, "#edit-detail", |t| t.contains("too few pixels for a sharp 4x6")).await?;
+        c.find(Locator::Css("#edit-crop"))
+            .await?
+            .select_by_value("strip")
+            .await?;
+        c.find(Locator::Css("#crop-box")).await?;
+        c.execute("document.getElementById('edit-detail').scrollIntoView()", Vec::new()).await?;
+        screenshot(&display, &out_dir.join("window-edit.png"))?;
+
         // Settings lists the encoders this machine has and the one recordings use.
         c.find(Locator::Css("#nav-settings")).await?.click().await?;
         text_when(c, "#records-with", |t| t.starts_with("Recordings use ")).await?;
@@ -470,6 +501,21 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         assert_eq!(shot.source, "test camera");
     }
     assert_eq!(shots[2].source, "hot folder: IMG_0001.png");
+    // The Edit screen's work: one recipe revision for her, its print and preview on disk.
+    let recipes = event.recipes(&shots[2].id).await?;
+    assert_eq!(recipes.len(), 1);
+    assert!(
+        recipes[0].body.contains("\"template\":\"4x6-single\""),
+        "{}",
+        recipes[0].body
+    );
+    let renders = event.renders(&recipes[0].id).await?;
+    assert_eq!(
+        renders.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
+        ["preview", "print"]
+    );
+    let print = image::open(event.root().join(&renders[1].file))?;
+    assert_eq!((print.width(), print.height()), (1200, 1800));
     let recordings: Vec<_> = std::fs::read_dir(event.root().join("recordings"))?
         .flatten()
         .map(|e| e.path())

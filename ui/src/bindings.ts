@@ -67,11 +67,29 @@ export const commands = {
 	hotFolderStart: (dir: string) => typedError<null, AppError>(__TAURI_INVOKE("hot_folder_start", { dir })),
 	/**  Stops the hot folder. */
 	hotFolderStop: () => typedError<null, AppError>(__TAURI_INVOKE("hot_folder_stop")),
+	/**  The open event's shots, oldest first (the Edit grid). */
+	editShots: () => typedError<Shot[], AppError>(__TAURI_INVOKE("edit_shots")),
+	/**  A shot's original as a `data:` JPEG at most `side` px. */
+	shotThumbnail: (shotId: string, side: number) => typedError<string, AppError>(__TAURI_INVOKE("shot_thumbnail", { shotId, side })),
+	/**  The portrait assistant's look at a shot: quality with reasons, faces, open eyes, crops. */
+	analyzeShot: (shotId: string) => typedError<ShotAnalysis, AppError>(__TAURI_INVOKE("analyze_shot", { shotId })),
+	/**  The presets that can be applied (assets/presets). */
+	editPresets: () => typedError<string[], AppError>(__TAURI_INVOKE("edit_presets")),
+	/**
+	 *  Applies `preset` to the shots: a recipe revision each and its print and preview in the
+	 *  event (progress as `EditProgress` events; `cancel_edit` stops between shots).
+	 */
+	applyPreset: (shotIds: string[], preset: string) => typedError<null, AppError>(__TAURI_INVOKE("apply_preset", { shotIds, preset })),
+	/**  Stops applying a preset after the shot in hand. */
+	cancelEdit: () => __TAURI_INVOKE<void>("cancel_edit"),
+	/**  The newest render's preview of a shot as a `data:` JPEG, if it has one. */
+	shotPreview: (shotId: string) => typedError<string | null, AppError>(__TAURI_INVOKE("shot_preview", { shotId })),
 };
 
 /** Events */
 export const events = {
 	cameraStatus: makeEvent<CameraStatus, CameraStatus>("camera-status"),
+	editProgress: makeEvent<EditProgress, EditProgress>("edit-progress"),
 	hotFolderActivity: makeEvent<HotFolderActivity, HotFolderActivity>("hot-folder-activity"),
 	recordingStatus: makeEvent<RecordingStatus, RecordingStatus>("recording-status"),
 };
@@ -155,6 +173,18 @@ export type DeviceInfo = {
 	default: boolean,
 };
 
+/**  Progress of applying a preset. */
+export type EditProgress = {
+	done: number,
+	total: number,
+	shot_id: string,
+	/**  Why this shot failed, if it did (the others go on). */
+	error: string | null,
+	/**  True on the last event (all done, or cancelled). */
+	finished: boolean,
+	cancelled: boolean,
+};
+
 /**  One encoder of this FFmpeg build and whether it opened on this machine. */
 export type EncoderReport = {
 	/**  FFmpeg's name, e.g. `libx264`, `h264_nvenc`, `hevc_vaapi`. */
@@ -210,6 +240,12 @@ export type HotFolderActivity = {
 /**  What happened in the hot folder. */
 export type HotFolderKind = "watching" | "reconnecting" | "imported" | "duplicate" | "rejected" | "stopped";
 
+export type NamedCrop = {
+	format: string,
+	rect: [(number | null), (number | null), (number | null), (number | null)] | null,
+	note: string | null,
+};
+
 /**  A shot just saved into the event, with a preview for the screen. */
 export type PhotoTaken = {
 	shot: Shot,
@@ -261,6 +297,18 @@ export type Shot = {
 	file: string,
 	sha256: string,
 	bytes: number,
+};
+
+/**  What the Edit grid shows for a shot. */
+export type ShotAnalysis = {
+	shot_id: string,
+	/**  0..1 and the reasons it is lower (blurry, eyes closed, ...). */
+	quality: number | null,
+	reasons: string[],
+	faces: number,
+	eyes_open: boolean,
+	/**  Crops per format as shares of the photo ([x0, y0, x1, y1] in 0..1), for the overlay. */
+	crops: NamedCrop[],
 };
 
 /**  The video codecs Popbooth records and streams. */

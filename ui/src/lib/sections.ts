@@ -23,9 +23,8 @@ export const SECTIONS: readonly Section[] = [
   {
     id: "edit",
     title: "Edit",
-    summary: "The portrait assistant",
-    coming:
-      "Finds every face, frames each shot for 4x6, 5x7, strips and social sizes, replaces or blurs the background, flags blur and closed eyes, picks the best shot of a burst, and batch-applies a preset to a whole session.",
+    summary: "The portrait assistant: quality, best shots, presets, before and after",
+    coming: null,
   },
   {
     id: "sell",
