@@ -147,12 +147,16 @@ pub fn portrait(photos: u32, batch_photos: u32) -> anyhow::Result<ExitCode> {
         stage(|t| t.encode)
     );
 
-    // The batch: every core busy.
+    // The batch: every core busy, one photo per core, one model thread per photo.
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sets = (0..jobs)
+        .map(|_| Models::load_with_threads(&runtime, models.dir(), 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch_models: Vec<&Models> = sets.iter().collect();
     let batch_files = &files[..batch_photos.min(n) as usize];
     let started = std::time::Instant::now();
     let report = popbooth_portrait::batch(
-        &models,
+        &batch_models,
         &assets,
         BatchJob {
             inputs: batch_files,

@@ -97,8 +97,22 @@ pub fn batch(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let runtime = Runtime::get(&[])?;
-    let models = Models::load(&runtime, &find_models_dir(&[])?)?;
+    // Several photos at once: one model thread each, so the workers do not fight over cores.
+    let threads = if jobs > 1 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    // One set of model sessions per worker: they run side by side instead of taking turns.
+    let dir = find_models_dir(&[])?;
+    let sets = (0..jobs.clamp(1, 8))
+        .map(|_| Models::load_with_threads(&runtime, &dir, threads))
+        .collect::<Result<Vec<_>, _>>()?;
+    let models: Vec<&Models> = sets.iter().collect();
     let assets = Assets::find(&[])?;
     let recipe = assets.preset(&args.preset).map_err(|e| {
         anyhow::anyhow!("{e}; the presets are: {}", assets.preset_names().join(", "))
@@ -120,9 +134,6 @@ pub fn batch(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     }
     bar.set_message("0 skipped");
     let skipped = std::sync::atomic::AtomicU32::new(0);
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let vars = TextVars {
         event: args.event.clone().unwrap_or_default(),
         date: args.date.clone().unwrap_or_default(),

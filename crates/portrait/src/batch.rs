@@ -51,9 +51,11 @@ pub struct BatchJob<'a> {
     pub jobs: usize,
 }
 
-/// Runs `job` until done or `cancel` is set, reporting each photo as it finishes.
+/// Runs `job` until done or `cancel` is set, reporting each photo as it finishes. Worker `k`
+/// uses `models[k % models.len()]`: one set of sessions per worker lets them run the models
+/// side by side instead of taking turns on one set's locks.
 pub fn batch(
-    models: &Models,
+    models: &[&Models],
     assets: &Assets,
     job: BatchJob<'_>,
     cancel: &AtomicBool,
@@ -79,8 +81,13 @@ pub fn batch(
     let results: Mutex<Vec<Option<BatchItem>>> = Mutex::new(vec![None; inputs.len()]);
     let total = u32::try_from(inputs.len()).unwrap_or(u32::MAX);
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, 64) {
-            s.spawn(|| {
+        if models.is_empty() {
+            return;
+        }
+        for k in 0..jobs.clamp(1, 64) {
+            let models = models[k % models.len()];
+            let (next, finished, results, outputs) = (&next, &finished, &results, &outputs);
+            s.spawn(move || {
                 loop {
                     if cancel.load(Ordering::Relaxed) {
                         return;

@@ -115,7 +115,13 @@ impl<'m> FaceDetector<'m> {
                 for tx in tile_starts(ww) {
                     let (x, y) = (((tx as f32) * s2) as u32, ((ty as f32) * s2) as u32);
                     let side = (TILE as f32 * s2).round() as u32;
-                    let (tw, th) = (side.min(hw - x), side.min(hh - y));
+                    let (tw, th) = (
+                        side.min(hw.saturating_sub(x)),
+                        side.min(hh.saturating_sub(y)),
+                    );
+                    if tw < 16 || th < 16 {
+                        continue;
+                    }
                     let tile = crate::pixels::copy_region(&half, [x, y, tw, th]);
                     candidates.extend(self.run(&FULL, &tile)?.into_iter().map(|mut f| {
                         f.shift(x as f32, y as f32);

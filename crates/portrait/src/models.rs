@@ -98,6 +98,17 @@ impl Models {
     /// on the GPU when the library offers CUDA, CoreML or DirectML.
     pub fn load(runtime: &Runtime, dir: &Path) -> Result<Models, PortraitError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::load_with_threads(runtime, dir, threads)
+    }
+
+    /// As [`Models::load`], with `threads` intra-op threads per session: one when several
+    /// photos are worked on at once (a batch), so that workers do not fight over cores.
+    pub fn load_with_threads(
+        runtime: &Runtime,
+        dir: &Path,
+        threads: usize,
+    ) -> Result<Models, PortraitError> {
+        let threads = threads.max(1);
         let accelerators = accelerators();
         let (names, dispatch): (Vec<&'static str>, Vec<_>) = accelerators.into_iter().unzip();
         let mut sessions = Vec::new();

@@ -860,7 +860,7 @@ fn a_batch_renders_the_good_photos_and_skips_the_bad_ones_with_reasons()
         jobs: 2,
     };
     let progress = AtomicU32::new(0);
-    let report = batch(&models, &assets, job, &AtomicBool::new(false), &|p| {
+    let report = batch(&[&models], &assets, job, &AtomicBool::new(false), &|p| {
         progress.fetch_max(p.finished, Ordering::Relaxed);
         assert_eq!(p.total, 7);
     })?;
@@ -898,7 +898,7 @@ fn a_batch_renders_the_good_photos_and_skips_the_bad_ones_with_reasons()
     assert_eq!(written.len(), 3, "{written:?}");
 
     let cancelled = batch(
-        &models,
+        &[&models],
         &assets,
         BatchJob {
             out_dir: &tmp.path().join("none"),
