@@ -131,8 +131,16 @@ pub fn run() -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .context("the window could not start")
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .context("the window could not start")?
+        .run(|app, event| {
+            // On the way out, a recording in progress gets its last packets and trailer and
+            // the camera is released.
+            if let tauri::RunEvent::Exit = event {
+                app.state::<camera::Camera>().stop(app);
+            }
+        });
+    Ok(())
 }
 
 /// `~/Documents/Popbooth` (or the home folder's `Popbooth` when there is no Documents).
