@@ -340,7 +340,7 @@ pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Backgrou
 }
 
 /// The colour of `img` at (x, y), bilinear, clamped to its edges.
-fn bilinear_rgb(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
+pub(crate) fn bilinear_rgb(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
     let (w, h) = img.dimensions();
     let x = x.clamp(0.0, (w - 1) as f32);
     let y = y.clamp(0.0, (h - 1) as f32);

@@ -47,6 +47,10 @@ pub struct Recipe {
     pub enhance: EnhanceSettings,
     /// Print sharpening, 0 (off) to 1.
     pub sharpen: f32,
+    /// Turn the photo so that the eyes are level (a head roll of 1 to 25 degrees, averaged
+    /// over the faces). Absent in older recipes: off.
+    #[serde(default)]
+    pub straighten: bool,
 }
 
 impl Default for Recipe {
@@ -57,6 +61,7 @@ impl Default for Recipe {
             background: BackgroundChoice::Keep,
             enhance: EnhanceSettings::default(),
             sharpen: 0.4,
+            straighten: false,
         }
     }
 }
@@ -130,13 +135,22 @@ fn finish_slot(
     background: Option<&Background>,
 ) -> Result<RgbImage, PortraitError> {
     let crop = slot_crop(photo.dimensions(), &faces.frames, w, h);
-    let framed = cut(photo, crop, w, h);
     let scale = w as f32 / crop[2] as f32;
-    let meshes: Vec<FaceMesh> = faces
-        .meshes
-        .iter()
-        .map(|m| m.transformed(-(crop[0] as f32), -(crop[1] as f32), scale))
-        .collect();
+    let roll = if recipe.straighten && !faces.meshes.is_empty() {
+        faces.meshes.iter().map(FaceMesh::roll_degrees).sum::<f32>() / faces.meshes.len() as f32
+    } else {
+        0.0
+    };
+    let (framed, meshes) = if (1.0..=25.0).contains(&roll.abs()) {
+        straightened(photo, faces, crop, (w, h), roll.to_radians())
+    } else {
+        let meshes = faces
+            .meshes
+            .iter()
+            .map(|m| m.transformed(-(crop[0] as f32), -(crop[1] as f32), scale))
+            .collect();
+        (cut(photo, crop, w, h), meshes)
+    };
     let mut out = framed.clone();
     auto_tone(&mut out, &recipe.enhance);
     smooth_skin(&mut out, &meshes, recipe.enhance.skin_smoothing);
@@ -146,6 +160,80 @@ fn finish_slot(
         out = replace_background(&out, &matte, background);
     }
     Ok(out)
+}
+
+/// The slot's picture turned by `-roll` about the crop's centre (so that a head rolled by
+/// `roll` comes out level), and the face meshes moved the same way. The region the turned
+/// crop covers is first reduced to twice the slot's scale (no aliasing), then sampled
+/// bilinearly; outside the photo the nearest edge pixel is used.
+fn straightened(
+    photo: &RgbImage,
+    faces: &PhotoFaces,
+    crop: [u32; 4],
+    (w, h): (u32, u32),
+    roll: f32,
+) -> (RgbImage, Vec<FaceMesh>) {
+    let (pw, ph) = photo.dimensions();
+    let scale = w as f32 / crop[2] as f32;
+    let (sin, cos) = roll.sin_cos();
+    let c = (
+        crop[0] as f32 + crop[2] as f32 / 2.0,
+        crop[1] as f32 + crop[3] as f32 / 2.0,
+    );
+    // The box the turned crop covers, inside the photo.
+    let (hw, hh) = (crop[2] as f32 / 2.0, crop[3] as f32 / 2.0);
+    let (ex, ey) = (
+        hw * cos.abs() + hh * sin.abs(),
+        hw * sin.abs() + hh * cos.abs(),
+    );
+    let x0 = (c.0 - ex).floor().max(0.0) as u32;
+    let y0 = (c.1 - ey).floor().max(0.0) as u32;
+    let x1 = ((c.0 + ex).ceil() as u32).min(pw).max(x0 + 1);
+    let y1 = ((c.1 + ey).ceil() as u32).min(ph).max(y0 + 1);
+    let pre_scale = (scale * 2.0).min(1.0);
+    let (rw, rh) = (x1 - x0, y1 - y0);
+    let (qw, qh) = (
+        ((rw as f32 * pre_scale).round() as u32).max(1),
+        ((rh as f32 * pre_scale).round() as u32).max(1),
+    );
+    let pre = crate::pixels::resize_region(photo, [x0, y0, rw, rh], qw, qh);
+    let (sx, sy) = (qw as f32 / rw as f32, qh as f32 / rh as f32);
+    let mut out = RgbImage::new(w, h);
+    for (u, v, px) in out.enumerate_pixels_mut() {
+        let d = (
+            (u as f32 + 0.5 - w as f32 / 2.0) / scale,
+            (v as f32 + 0.5 - h as f32 / 2.0) / scale,
+        );
+        // Source point: the output offset turned by +roll about the centre.
+        let src = (c.0 + d.0 * cos - d.1 * sin, c.1 + d.0 * sin + d.1 * cos);
+        let (qx, qy) = (
+            (src.0 - x0 as f32) * sx - 0.5,
+            (src.1 - y0 as f32) * sy - 0.5,
+        );
+        *px = image::Rgb(crate::matte::bilinear_rgb(&pre, qx, qy));
+    }
+    let meshes = faces
+        .meshes
+        .iter()
+        .map(|m| FaceMesh {
+            points: m
+                .points
+                .iter()
+                .map(|p| {
+                    let (dx, dy) = (p[0] - c.0, p[1] - c.1);
+                    // The inverse turn (by -roll), then the slot's scale.
+                    let (rx, ry) = (dx * cos + dy * sin, -dx * sin + dy * cos);
+                    [
+                        rx * scale + w as f32 / 2.0,
+                        ry * scale + h as f32 / 2.0,
+                        p[2] * scale,
+                    ]
+                })
+                .collect(),
+            presence: m.presence,
+        })
+        .collect();
+    (out, meshes)
 }
 
 /// The results of a render.

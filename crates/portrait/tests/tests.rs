@@ -910,3 +910,63 @@ fn a_batch_renders_the_good_photos_and_skips_the_bad_ones_with_reasons()
     assert!(cancelled.cancelled && cancelled.done == 0);
     Ok(())
 }
+
+/// Straighten: a portrait tilted by 10 degrees comes out of the print with level eyes when
+/// the recipe asks for it, and stays tilted when it does not.
+#[test]
+fn straighten_levels_a_tilted_head() -> Result<(), Box<dyn std::error::Error>> {
+    use popbooth_portrait::{Assets, Recipe, TextVars, analyze, render};
+    let models = models()?;
+    let assets = Assets::find(&[])?;
+    let upright = astronaut_2048()?;
+    // Turn the picture 10 degrees clockwise about its centre (bilinear; grey outside).
+    let (w, h) = upright.dimensions();
+    let (sin, cos) = 10f32.to_radians().sin_cos();
+    let tilted = image::RgbImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
+        let (sx, sy) = (
+            dx * cos + dy * sin + w as f32 / 2.0,
+            -dx * sin + dy * cos + h as f32 / 2.0,
+        );
+        if sx < 0.0 || sy < 0.0 || sx >= (w - 1) as f32 || sy >= (h - 1) as f32 {
+            image::Rgb([128, 128, 128])
+        } else {
+            *upright.get_pixel(sx as u32, sy as u32)
+        }
+    });
+    let roll_of = |img: &image::RgbImage| -> Result<f32, Box<dyn std::error::Error>> {
+        let a = analyze(&models, img)?;
+        Ok(a.faces.first().ok_or("no face")?.roll)
+    };
+    let before = roll_of(&tilted)?;
+    assert!((before - 12.9).abs() < 3.0, "tilted roll {before}");
+    let plain = Recipe::default();
+    let level = Recipe {
+        straighten: true,
+        ..Recipe::default()
+    };
+    let vars = TextVars::default();
+    let kept = render(
+        &models,
+        &assets,
+        std::slice::from_ref(&tilted),
+        &plain,
+        &vars,
+        false,
+    )?;
+    let fixed = render(
+        &models,
+        &assets,
+        std::slice::from_ref(&tilted),
+        &level,
+        &vars,
+        false,
+    )?;
+    let (kept_roll, fixed_roll) = (roll_of(&kept.print)?, roll_of(&fixed.print)?);
+    assert!(kept_roll > 9.0, "without straighten: {kept_roll}");
+    assert!(fixed_roll.abs() < 2.5, "with straighten: {fixed_roll}");
+    // Older recipes (no `straighten` field) read as off.
+    let old = r#"{"version":1,"template":"4x6-single","background":{"kind":"keep"},"enhance":{"white_balance":true,"levels":true,"skin_smoothing":0.0},"sharpen":0.4}"#;
+    assert!(!Recipe::from_json(old)?.straighten);
+    Ok(())
+}
