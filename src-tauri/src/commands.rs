@@ -7,7 +7,6 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
 use crate::camera::{Camera, CameraStatus, RecordingStatus};
-use crate::edit::{ShotAnalysis, Studio};
 use crate::hotfolder::HotFolder;
 use crate::{AppError, AppState, Shell};
 
@@ -107,7 +106,7 @@ pub async fn take_photos(
         .collect())
 }
 
-fn jpeg_data_url(jpeg: &[u8]) -> String {
+pub(crate) fn jpeg_data_url(jpeg: &[u8]) -> String {
     format!(
         "data:image/jpeg;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(jpeg)
@@ -338,121 +337,4 @@ pub async fn hot_folder_start(
 pub async fn hot_folder_stop(hot: State<'_, HotFolder>) -> Result<(), AppError> {
     hot.stop().await;
     Ok(())
-}
-
-/// The open event's shots, oldest first (the Edit grid).
-#[tauri::command]
-#[specta::specta]
-pub async fn edit_shots(shell: State<'_, Shell>) -> Result<Vec<Shot>, AppError> {
-    let event = shell.event("its shots are edited").await?;
-    Ok(event.shots().await?)
-}
-
-async fn shot_of(shell: &Shell, shot_id: &str) -> Result<(popbooth_store::Event, Shot), AppError> {
-    let event = shell.event("its shots are edited").await?;
-    let shot = event
-        .shots()
-        .await?
-        .into_iter()
-        .find(|s| s.id == shot_id)
-        .ok_or_else(|| AppError::new("not_found", format!("no shot {shot_id} in this event")))?;
-    Ok((event, shot))
-}
-
-/// A shot's original as a `data:` JPEG at most `side` px.
-#[tauri::command]
-#[specta::specta]
-pub async fn shot_thumbnail(
-    shell: State<'_, Shell>,
-    shot_id: String,
-    side: u32,
-) -> Result<String, AppError> {
-    let (event, shot) = shot_of(&shell, &shot_id).await?;
-    let path = event.root().join(&shot.file);
-    tauri::async_runtime::spawn_blocking(move || {
-        crate::edit::thumbnail(&path, side.clamp(64, 2048))
-    })
-    .await
-    .map_err(AppError::thread)?
-}
-
-/// The portrait assistant's look at a shot: quality with reasons, faces, open eyes, crops.
-#[tauri::command]
-#[specta::specta]
-pub async fn analyze_shot(
-    app: AppHandle,
-    shell: State<'_, Shell>,
-    shot_id: String,
-) -> Result<ShotAnalysis, AppError> {
-    let (event, shot) = shot_of(&shell, &shot_id).await?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let studio = app.state::<Studio>();
-        studio.analyze(&app, &event, &shot)
-    })
-    .await
-    .map_err(AppError::thread)?
-}
-
-/// The presets that can be applied (assets/presets).
-#[tauri::command]
-#[specta::specta]
-pub async fn edit_presets(app: AppHandle) -> Result<Vec<String>, AppError> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<Studio>().presets(&app))
-        .await
-        .map_err(AppError::thread)?
-}
-
-/// Applies `preset` to the shots: a recipe revision each and its print and preview in the
-/// event (progress as `EditProgress` events; `cancel_edit` stops between shots).
-#[tauri::command]
-#[specta::specta]
-pub async fn apply_preset(
-    app: AppHandle,
-    shell: State<'_, Shell>,
-    shot_ids: Vec<String>,
-    preset: String,
-) -> Result<(), AppError> {
-    let event = shell.event("its shots are edited").await?;
-    let all = event.shots().await?;
-    let shots: Vec<Shot> = shot_ids
-        .iter()
-        .filter_map(|id| all.iter().find(|s| &s.id == id).cloned())
-        .collect();
-    tauri::async_runtime::spawn_blocking(move || {
-        app.state::<Studio>().apply(&app, &event, &shots, &preset)
-    })
-    .await
-    .map_err(AppError::thread)?
-}
-
-/// Stops applying a preset after the shot in hand.
-#[tauri::command]
-#[specta::specta]
-pub fn cancel_edit(studio: State<'_, Studio>) {
-    studio.cancel();
-}
-
-/// The newest render's preview of a shot as a `data:` JPEG, if it has one.
-#[tauri::command]
-#[specta::specta]
-pub async fn shot_preview(
-    shell: State<'_, Shell>,
-    shot_id: String,
-) -> Result<Option<String>, AppError> {
-    let (event, shot) = shot_of(&shell, &shot_id).await?;
-    let Some(recipe) = event.recipes(&shot.id).await?.pop() else {
-        return Ok(None);
-    };
-    let Some(preview) = event
-        .renders(&recipe.id)
-        .await?
-        .into_iter()
-        .find(|r| r.kind == "preview")
-    else {
-        return Ok(None);
-    };
-    let bytes = tokio::fs::read(event.root().join(&preview.file))
-        .await
-        .map_err(|e| AppError::new("io", format!("reading the preview: {e}")))?;
-    Ok(Some(jpeg_data_url(&bytes)))
 }

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use base64::Engine;
 use popbooth_portrait::{Analysis, Assets, Models, Recipe, Runtime, TextVars};
 use popbooth_store::{Event, Shot};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event as _;
 
-use crate::AppError;
+use crate::commands::jpeg_data_url;
+use crate::{AppError, Shell};
 
 /// What the Edit grid shows for a shot.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -238,8 +238,114 @@ pub fn thumbnail(path: &std::path::Path, side: u32) -> Result<String, AppError> 
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
         .encode_image(&small)
         .map_err(|e| AppError::new("portrait", e.to_string()))?;
-    Ok(format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out)
-    ))
+    Ok(jpeg_data_url(&out))
+}
+
+// ---- The Edit screen's commands ------------------------------------------------------------
+
+/// The open event's shots, oldest first (the Edit grid).
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_shots(shell: State<'_, Shell>) -> Result<Vec<Shot>, AppError> {
+    let event = shell.event("its shots are edited").await?;
+    Ok(event.shots().await?)
+}
+
+async fn shot_of(shell: &Shell, shot_id: &str) -> Result<(popbooth_store::Event, Shot), AppError> {
+    let event = shell.event("its shots are edited").await?;
+    let shot = event
+        .shot(shot_id)
+        .await?
+        .ok_or_else(|| AppError::new("not_found", format!("no shot {shot_id} in this event")))?;
+    Ok((event, shot))
+}
+
+/// A shot's original as a `data:` JPEG at most `side` px.
+#[tauri::command]
+#[specta::specta]
+pub async fn shot_thumbnail(
+    shell: State<'_, Shell>,
+    shot_id: String,
+    side: u32,
+) -> Result<String, AppError> {
+    let (event, shot) = shot_of(&shell, &shot_id).await?;
+    let path = event.root().join(&shot.file);
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::edit::thumbnail(&path, side.clamp(64, 2048))
+    })
+    .await
+    .map_err(AppError::thread)?
+}
+
+/// The portrait assistant's look at a shot: quality with reasons, faces, open eyes, crops.
+#[tauri::command]
+#[specta::specta]
+pub async fn analyze_shot(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    shot_id: String,
+) -> Result<ShotAnalysis, AppError> {
+    let (event, shot) = shot_of(&shell, &shot_id).await?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let studio = app.state::<Studio>();
+        studio.analyze(&app, &event, &shot)
+    })
+    .await
+    .map_err(AppError::thread)?
+}
+
+/// The presets that can be applied (assets/presets).
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_presets(app: AppHandle) -> Result<Vec<String>, AppError> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<Studio>().presets(&app))
+        .await
+        .map_err(AppError::thread)?
+}
+
+/// Applies `preset` to the shots: a recipe revision each and its print and preview in the
+/// event (progress as `EditProgress` events; `cancel_edit` stops between shots).
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_preset(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    shot_ids: Vec<String>,
+    preset: String,
+) -> Result<(), AppError> {
+    let event = shell.event("its shots are edited").await?;
+    let all = event.shots().await?;
+    let shots: Vec<Shot> = shot_ids
+        .iter()
+        .filter_map(|id| all.iter().find(|s| &s.id == id).cloned())
+        .collect();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<Studio>().apply(&app, &event, &shots, &preset)
+    })
+    .await
+    .map_err(AppError::thread)?
+}
+
+/// Stops applying a preset after the shot in hand.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_edit(studio: State<'_, Studio>) {
+    studio.cancel();
+}
+
+/// The newest render's preview of a shot as a `data:` JPEG, if it has one.
+#[tauri::command]
+#[specta::specta]
+pub async fn shot_preview(
+    shell: State<'_, Shell>,
+    shot_id: String,
+) -> Result<Option<String>, AppError> {
+    let event = shell.event("its shots are edited").await?;
+    let Some(preview) = event.latest_render(&shot_id, "preview").await? else {
+        return Ok(None);
+    };
+    let bytes = tokio::fs::read(event.root().join(&preview.file))
+        .await
+        .map_err(|e| AppError::new("io", format!("reading the preview: {e}")))?;
+    Ok(Some(jpeg_data_url(&bytes)))
 }

@@ -200,18 +200,7 @@ impl AudioEncoder {
     }
 
     fn drain(&mut self, on_packet: &mut impl FnMut(&mut Packet)) -> Result<(), CaptureError> {
-        loop {
-            match self.encoder.receive_packet(&mut self.packet) {
-                Ok(()) => on_packet(&mut self.packet),
-                Err(ffmpeg_next::Error::Other { errno })
-                    if errno == ffmpeg_next::util::error::EAGAIN =>
-                {
-                    return Ok(());
-                }
-                Err(ffmpeg_next::Error::Eof) => return Ok(()),
-                Err(e) => return Err(err(e)),
-            }
-        }
+        crate::encode::drain_packets(&mut self.encoder, &mut self.packet, on_packet).map_err(err)
     }
 }
 

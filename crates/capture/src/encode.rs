@@ -235,18 +235,7 @@ impl VideoEncoder {
     }
 
     fn drain(&mut self, on_packet: &mut impl FnMut(&mut Packet)) -> Result<(), CaptureError> {
-        loop {
-            match self.encoder.receive_packet(&mut self.packet) {
-                Ok(()) => on_packet(&mut self.packet),
-                Err(ffmpeg_next::Error::Other { errno })
-                    if errno == ffmpeg_next::util::error::EAGAIN =>
-                {
-                    return Ok(());
-                }
-                Err(ffmpeg_next::Error::Eof) => return Ok(()),
-                Err(e) => return Err(self.err(e)),
-            }
-        }
+        drain_packets(&mut self.encoder, &mut self.packet, on_packet).map_err(|e| self.err(e))
     }
 
     /// The opened codec context (for a muxer's stream parameters and time base).
@@ -263,6 +252,27 @@ impl VideoEncoder {
         CaptureError::Encoder {
             name: self.name.clone(),
             error,
+        }
+    }
+}
+
+/// Hands every packet `encoder` (video or audio) has ready to `on_packet`; done when it
+/// wants more input or has finished.
+pub(crate) fn drain_packets(
+    encoder: &mut ffmpeg_next::encoder::Encoder,
+    packet: &mut Packet,
+    on_packet: &mut impl FnMut(&mut Packet),
+) -> Result<(), ffmpeg_next::Error> {
+    loop {
+        match encoder.receive_packet(packet) {
+            Ok(()) => on_packet(packet),
+            Err(ffmpeg_next::Error::Other { errno })
+                if errno == ffmpeg_next::util::error::EAGAIN =>
+            {
+                return Ok(());
+            }
+            Err(ffmpeg_next::Error::Eof) => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }

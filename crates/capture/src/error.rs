@@ -66,6 +66,9 @@ pub enum CaptureError {
     #[error("a session takes 1 to 20 shots, not {0}")]
     InvalidShotCount(u32),
 
+    #[error("{0}")]
+    Busy(String),
+
     #[error("the capture thread stopped: {0}")]
     Thread(String),
 

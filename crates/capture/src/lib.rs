@@ -15,6 +15,7 @@ mod encoders;
 mod error;
 mod ffi;
 mod hotfolder;
+mod hub;
 mod live;
 mod mic;
 mod record;
@@ -30,6 +31,7 @@ pub use encoders::{
 };
 pub use error::CaptureError;
 pub use hotfolder::{HotFolderConfig, HotFolderEvent, watch_hot_folder};
+pub use hub::{CameraHub, HubEvent};
 pub use live::{LiveEncoder, LiveFrame, run_live_view};
 pub use record::{
     Fallback, RecordEvent, RecordReport, RecordSettings, Recorder, Segment, StreamFormat, record,

@@ -105,7 +105,10 @@ pub fn portrait(photos: u32, batch_photos: u32) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&input)?;
     let n = photos.max(batch_photos);
     let mut files = Vec::new();
-    for (i, img) in popbooth_portrait::bench_photos(n)?.into_iter().enumerate() {
+    for (i, img) in popbooth_portrait::bench::bench_photos(n)?
+        .into_iter()
+        .enumerate()
+    {
         let path = input.join(format!("photo-{i:03}.jpg"));
         img.save(&path)?;
         files.push(path);

@@ -263,7 +263,7 @@ fn capture_devices_json_lists_the_test_camera() -> TestResult {
     assert!(run.status.success());
     let v: Value = serde_json::from_slice(&run.stdout)?;
     assert!(v["devices"].is_array());
-    assert_eq!(v["input"], popbooth_capture_input());
+    assert_eq!(v["input"], popbooth_capture::camera_input());
     assert!(v["error"].is_null(), "{v:#}");
     let sources = v["sources"].as_array().ok_or("no sources")?;
     assert_eq!(sources.len(), v["devices"].as_array().map_or(0, Vec::len));
@@ -276,16 +276,6 @@ fn capture_devices_json_lists_the_test_camera() -> TestResult {
     assert_eq!(v["test_camera"]["graph"], "testsrc2=size=1280x720:rate=30");
     assert_eq!(v["test_camera"]["width"], 1280);
     Ok(())
-}
-
-fn popbooth_capture_input() -> &'static str {
-    if cfg!(target_os = "macos") {
-        "avfoundation"
-    } else if cfg!(target_os = "windows") {
-        "dshow"
-    } else {
-        "v4l2"
-    }
 }
 
 #[test]
@@ -345,7 +335,7 @@ fn a_closed_pipe_ends_the_output_quietly() -> TestResult {
 #[test]
 fn a_camera_that_is_not_there_is_a_clear_error() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let source = format!("{}:/dev/video97", popbooth_capture_input());
+    let source = format!("{}:/dev/video97", popbooth_capture::camera_input());
     let run = popbooth()
         .args(["capture", "still", "--source", &source, "--out"])
         .arg(tmp.path().join("x.jpg"))

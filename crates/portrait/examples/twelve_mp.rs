@@ -5,7 +5,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::path::PathBuf::from(args.next().ok_or("DIR")?);
     let n: u32 = args.next().unwrap_or_else(|| "10".into()).parse()?;
     std::fs::create_dir_all(&dir)?;
-    for (i, img) in popbooth_portrait::bench_photos(n)?.into_iter().enumerate() {
+    for (i, img) in popbooth_portrait::bench::bench_photos(n)?
+        .into_iter()
+        .enumerate()
+    {
         img.save(dir.join(format!("photo-{i:03}.jpg")))?;
     }
     Ok(())

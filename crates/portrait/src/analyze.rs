@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::framing::{FORMATS, FaceFrame, crop_for};
 use crate::quality::{FaceFacts, Quality, assess};
-use crate::{FaceDetector, MIN_PRESENCE, Models, PortraitError, face_mesh};
+use crate::{Models, PortraitError, checked_faces};
 
 /// A face found and checked.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -48,15 +48,9 @@ pub struct Analysis {
 
 /// Detects, checks and frames the faces of `image` (upright: see `decode_photo`).
 pub fn analyze(models: &Models, image: &RgbImage) -> Result<Analysis, PortraitError> {
-    let detections = FaceDetector::new(models).detect(image)?;
+    let (checked, rejected_faces) = checked_faces(models, image)?;
     let mut faces = Vec::new();
-    let mut rejected_faces = 0;
-    for d in &detections {
-        let mesh = face_mesh(models, image, d)?;
-        if mesh.presence < MIN_PRESENCE {
-            rejected_faces += 1;
-            continue;
-        }
+    for (d, mesh) in &checked {
         let (r, l) = mesh.eye_openness();
         faces.push(AnalyzedFace {
             bbox: [d.bbox.x, d.bbox.y, d.bbox.x + d.bbox.w, d.bbox.y + d.bbox.h],

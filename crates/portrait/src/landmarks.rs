@@ -221,3 +221,22 @@ pub fn face_mesh(
         presence: 1.0 / (1.0 + (-presence[0].clamp(-100.0, 100.0)).exp()),
     })
 }
+
+/// The faces of `image` that the landmark model takes for faces: each detection with its
+/// mesh, and how many detections were rejected (presence under [`MIN_PRESENCE`]).
+pub fn checked_faces(
+    models: &Models,
+    image: &RgbImage,
+) -> Result<(Vec<(Face, FaceMesh)>, u32), PortraitError> {
+    let mut faces = Vec::new();
+    let mut rejected = 0;
+    for d in crate::FaceDetector::new(models).detect(image)? {
+        let mesh = face_mesh(models, image, &d)?;
+        if mesh.presence < MIN_PRESENCE {
+            rejected += 1;
+        } else {
+            faces.push((d, mesh));
+        }
+    }
+    Ok((faces, rejected))
+}

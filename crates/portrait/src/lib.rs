@@ -40,7 +40,7 @@ pub use detect::{BoxF, Face, FaceDetector};
 pub use enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 pub use error::PortraitError;
 pub use framing::{Crop, FORMATS, FaceFrame, Format, crop_for};
-pub use landmarks::{CLOSED_EYE, FaceMesh, MIN_PRESENCE, face_mesh};
+pub use landmarks::{CLOSED_EYE, FaceMesh, MIN_PRESENCE, checked_faces, face_mesh};
 pub use matte::{Background, Matte, SUBJECT, Upsample, person_matte, replace_background};
 pub use models::{ModelKind, ModelTiming, Models};
 pub use photo::{MAX_PIXELS, decode_photo, load_photo};
@@ -49,36 +49,3 @@ pub use render::{
     BackgroundChoice, PhotoFaces, RECIPE_VERSION, Recipe, Rendered, photo_faces, render,
 };
 pub use runtime::{Runtime, find_models_dir, find_onnxruntime};
-
-/// Test photos for benchmarks and examples: `n` 12 MP (4000x3000) portraits made from the
-/// public-domain astronaut sample (`assets/samples/`), placed at different spots on a wide
-/// studio frame, as a booth camera would frame a guest.
-pub fn bench_photos(n: u32) -> Result<Vec<image::RgbImage>, PortraitError> {
-    let assets = Assets::find(&[])?;
-    // The sample is not among the app's bundled resources: look for it in the project.
-    let dir = runtime::find_dir("assets", &[], |d| d.join("samples/astronaut.png").is_file())
-        .map_err(|searched| PortraitError::Assets {
-            path: "assets/samples/astronaut.png".into(),
-            reason: format!("not found (looked in: {searched})"),
-        })?;
-    let sample = dir.join("samples/astronaut.png");
-    let person = image::open(&sample)
-        .map_err(|e| PortraitError::Assets {
-            path: sample.clone(),
-            reason: e.to_string(),
-        })?
-        .into_rgb8();
-    let person =
-        image::imageops::resize(&person, 2600, 2600, image::imageops::FilterType::CatmullRom);
-    let backdrop = assets.background("studio-grey.png")?;
-    let backdrop =
-        image::imageops::resize(&backdrop, 4000, 3000, image::imageops::FilterType::Triangle);
-    Ok((0..n)
-        .map(|i| {
-            let mut frame = backdrop.clone();
-            let x = 200 + i64::from(i % 5) * 250;
-            image::imageops::overlay(&mut frame, &person, x, 400);
-            frame
-        })
-        .collect())
-}

@@ -13,7 +13,7 @@ use crate::compose::{
 use crate::enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 use crate::framing::FaceFrame;
 use crate::matte::{Background, Upsample, person_matte, replace_background};
-use crate::{FaceDetector, FaceMesh, MIN_PRESENCE, Models, PortraitError, face_mesh};
+use crate::{FaceMesh, Models, PortraitError, checked_faces};
 
 /// The recipe format this build writes and reads.
 pub const RECIPE_VERSION: u32 = 1;
@@ -95,19 +95,17 @@ pub struct PhotoFaces {
 
 /// Detects and checks the faces of `image` (landmarks, presence).
 pub fn photo_faces(models: &Models, image: &RgbImage) -> Result<PhotoFaces, PortraitError> {
-    let mut faces = PhotoFaces::default();
-    for d in FaceDetector::new(models).detect(image)? {
-        let mesh = face_mesh(models, image, &d)?;
-        if mesh.presence < MIN_PRESENCE {
-            continue;
-        }
-        faces.frames.push(FaceFrame {
-            bbox: [d.bbox.x, d.bbox.y, d.bbox.x + d.bbox.w, d.bbox.y + d.bbox.h],
-            eyes_y: (d.keypoints[0][1] + d.keypoints[1][1]) / 2.0,
-        });
-        faces.meshes.push(mesh);
-    }
-    Ok(faces)
+    let (checked, _) = checked_faces(models, image)?;
+    Ok(PhotoFaces {
+        frames: checked
+            .iter()
+            .map(|(d, _)| FaceFrame {
+                bbox: [d.bbox.x, d.bbox.y, d.bbox.x + d.bbox.w, d.bbox.y + d.bbox.h],
+                eyes_y: (d.keypoints[0][1] + d.keypoints[1][1]) / 2.0,
+            })
+            .collect(),
+        meshes: checked.into_iter().map(|(_, m)| m).collect(),
+    })
 }
 
 /// The recipe's background, loaded once for a render.

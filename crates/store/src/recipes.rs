@@ -127,4 +127,23 @@ impl Event {
         .await
         .map_err(StoreError::db(self.db_path()))
     }
+
+    /// The `kind` render (print or preview) of the newest recipe of `shot_id`, if it has one.
+    pub async fn latest_render(
+        &self,
+        shot_id: &str,
+        kind: &str,
+    ) -> Result<Option<RenderRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT r.recipe_id, r.kind, r.created_at, r.file, r.sha256, r.bytes
+             FROM render r JOIN recipe c ON c.id = r.recipe_id
+             WHERE c.shot_id = ? AND r.kind = ?
+             ORDER BY c.revision DESC LIMIT 1",
+        )
+        .bind(shot_id)
+        .bind(kind)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(StoreError::db(self.db_path()))
+    }
 }

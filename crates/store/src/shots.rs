@@ -160,6 +160,18 @@ impl Event {
         .map_err(StoreError::db(self.db_path()))
     }
 
+    /// The shot with this id, if the event has it.
+    pub async fn shot(&self, id: &str) -> Result<Option<Shot>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, session_id, seq, taken_at, source, width, height, file, sha256, bytes
+             FROM shot WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(StoreError::db(self.db_path()))
+    }
+
     /// Every shot, oldest first.
     pub async fn shots(&self) -> Result<Vec<Shot>, StoreError> {
         sqlx::query_as(
