@@ -1,5 +1,4 @@
 use image::RgbImage;
-use image::imageops::{FilterType, resize};
 use serde::Serialize;
 
 use crate::{ModelKind, Models, PortraitError};
@@ -111,6 +110,19 @@ impl<'m> FaceDetector<'m> {
         let (ww, wh) = work.dimensions();
         let (hw, hh) = half.dimensions();
         if ww.max(wh) > TILE {
+            // Tiles only where the person mask shows someone that no face found so far
+            // accounts for (a single guest: none; a group: around the ones missed). With no
+            // face found at all, or with faces near the whole picture's limit (others may
+            // be just under it, too small for the mask as well), every tile.
+            let seen = weighted_nms(candidates.clone(), NMS_IOU);
+            let whole = FULL.size as f32 / hw.max(hh) as f32;
+            let near_limit = seen.iter().any(|f| f.bbox.w * whole < 2.0 * SMALLEST_FACE);
+            let unexplained = if seen.is_empty() || near_limit {
+                None
+            } else {
+                let mask = crate::matte::model_mask(self.models, &half)?;
+                Some(Unexplained::new(&mask, &seen, hw, hh))
+            };
             for ty in tile_starts(wh) {
                 for tx in tile_starts(ww) {
                     let (x, y) = (((tx as f32) * s2) as u32, ((ty as f32) * s2) as u32);
@@ -120,6 +132,12 @@ impl<'m> FaceDetector<'m> {
                         side.min(hh.saturating_sub(y)),
                     );
                     if tw < 16 || th < 16 {
+                        continue;
+                    }
+                    if unexplained
+                        .as_ref()
+                        .is_some_and(|u| !u.someone_in([x, y, tw, th]))
+                    {
                         continue;
                     }
                     let tile = crate::pixels::copy_region(&half, [x, y, tw, th]);
@@ -188,6 +206,73 @@ impl<'m> FaceDetector<'m> {
     }
 }
 
+/// Smallest face the full-range model finds in a tile, in tile (detector input) pixels.
+const SMALLEST_FACE: f32 = 14.0;
+
+/// Where the person mask shows the top of someone (a person cell with no person above it:
+/// the crown of a head, the line of shoulders) that no face found so far accounts for. A
+/// found face explains its own head (its box, a little wider and higher for hair) and the
+/// shoulders below it; a neighbour's head beside it stays unexplained.
+struct Unexplained {
+    cells: Vec<bool>,
+    side: usize,
+    cell_w: f32,
+    cell_h: f32,
+}
+
+impl Unexplained {
+    fn new(mask: &crate::matte::Plane, faces: &[Face], width: u32, height: u32) -> Unexplained {
+        let side = mask.w;
+        let (cell_w, cell_h) = (width as f32 / side as f32, height as f32 / mask.h as f32);
+        let explained = |x: f32, y: f32| {
+            faces.iter().any(|f| {
+                let (cx, _) = f.bbox.center();
+                let (b, bottom) = (&f.bbox, f.bbox.y + f.bbox.h);
+                let head = (x - cx).abs() <= b.w && y >= b.y - 0.75 * b.h && y <= bottom;
+                let shoulders = (x - cx).abs() <= 2.5 * b.w && y > bottom;
+                head || shoulders
+            })
+        };
+        let person = |i: usize| mask.v[i] > 0.5;
+        let cells = (0..mask.v.len())
+            .map(|i| {
+                let (x, y) = (
+                    ((i % side) as f32 + 0.5) * cell_w,
+                    ((i / side) as f32 + 0.5) * cell_h,
+                );
+                let top = person(i) && (i < side || !person(i - side));
+                top && !explained(x, y)
+            })
+            .collect();
+        Unexplained {
+            cells,
+            side,
+            cell_w,
+            cell_h,
+        }
+    }
+
+    /// Whether region [x, y, w, h] holds an unexplained top as wide as the crown of the
+    /// smallest face (half its width).
+    fn someone_in(&self, [x, y, w, h]: [u32; 4]) -> bool {
+        let min_cells = (SMALLEST_FACE / 2.0 / self.cell_w).round().max(1.0) as usize;
+        let (cx0, cx1) = (
+            (x as f32 / self.cell_w) as usize,
+            (((x + w) as f32 / self.cell_w) as usize).min(self.side),
+        );
+        let rows = self.cells.len() / self.side.max(1);
+        let (cy0, cy1) = (
+            (y as f32 / self.cell_h) as usize,
+            (((y + h) as f32 / self.cell_h) as usize).min(rows),
+        );
+        (cy0..cy1)
+            .flat_map(|cy| &self.cells[cy * self.side + cx0..cy * self.side + cx1.max(cx0)])
+            .filter(|c| **c)
+            .count()
+            >= min_cells
+    }
+}
+
 /// Where the tiles along a side of `len` start: every `TILE_STEP`, the last one flush with
 /// the end.
 fn tile_starts(len: u32) -> Vec<u32> {
@@ -249,7 +334,11 @@ impl Letterbox {
         let scale = size as f32 / self.side;
         let rw = ((self.width as f32 * scale).round() as u32).clamp(1, size as u32);
         let rh = ((self.height as f32 * scale).round() as u32).clamp(1, size as u32);
-        let small = resize(image, rw, rh, FilterType::Triangle);
+        let small = if (rw, rh) == image.dimensions() {
+            image.clone()
+        } else {
+            crate::pixels::resize_region(image, [0, 0, image.width(), image.height()], rw, rh)
+        };
         let ox = (size - rw as usize) / 2;
         let oy = (size - rh as usize) / 2;
         let mut out = vec![-1.0f32; size * size * 3];
@@ -367,5 +456,39 @@ mod tests {
         assert_eq!(out[0].score, 0.9);
         assert!((out[0].bbox.x - 0.8).abs() < 1e-5, "{}", out[0].bbox.x);
         assert_eq!(out[1].bbox.x, 50.0);
+    }
+
+    /// Two people side by side in a 100x100 mask; only the left one's face was found. Her
+    /// head and shoulders are explained, her neighbour's head is not.
+    #[test]
+    fn the_mask_points_at_people_whose_face_was_missed() {
+        let mut v = vec![0.0f32; 100 * 100];
+        let mut person = |cx: usize| {
+            for y in 20..100 {
+                // A head 20 wide from y 20, shoulders 60 wide from y 45.
+                let half = if y < 45 { 10 } else { 30 };
+                for x in cx.saturating_sub(half)..(cx + half).min(100) {
+                    v[y * 100 + x] = 0.9;
+                }
+            }
+        };
+        person(25);
+        person(75);
+        let mask = crate::matte::Plane { w: 100, h: 100, v };
+        let mut found = face(15.0, 0.9);
+        found.bbox = BoxF {
+            x: 15.0,
+            y: 22.0,
+            w: 20.0,
+            h: 22.0,
+        };
+        let u = Unexplained::new(&mask, std::slice::from_ref(&found), 100, 100);
+        assert!(!u.someone_in([0, 0, 50, 100]), "her own head and shoulders");
+        assert!(u.someone_in([55, 0, 45, 100]), "the neighbour's head");
+        // With both found, nothing is left.
+        let mut other = found.clone();
+        other.bbox.x = 65.0;
+        let u = Unexplained::new(&mask, &[found, other], 100, 100);
+        assert!(!u.someone_in([0, 0, 100, 100]));
     }
 }

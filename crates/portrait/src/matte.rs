@@ -12,6 +12,7 @@
 //! (tests/tests.rs).
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 use crate::{ModelKind, Models, PortraitError};
 
@@ -53,10 +54,10 @@ impl Matte {
 
 /// A single-channel float image.
 #[derive(Debug, Clone)]
-struct Plane {
-    w: usize,
-    h: usize,
-    v: Vec<f32>,
+pub(crate) struct Plane {
+    pub(crate) w: usize,
+    pub(crate) h: usize,
+    pub(crate) v: Vec<f32>,
 }
 
 impl Plane {
@@ -68,62 +69,57 @@ impl Plane {
         }
     }
 
-    /// Bilinear sample at (x, y), pixel centres at integers, clamped to the edges.
-    fn sample(&self, x: f32, y: f32) -> f32 {
-        let x = x.clamp(0.0, (self.w - 1) as f32);
-        let y = y.clamp(0.0, (self.h - 1) as f32);
-        let (x0, y0) = (x as usize, y as usize);
-        let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
-        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-        let row = |yy: usize| {
-            let a = self.v[yy * self.w + x0];
-            a + (self.v[yy * self.w + x1] - a) * fx
-        };
-        let (t, b) = (row(y0), row(y1));
-        t + (b - t) * fy
-    }
-
     /// Scaled to `w` x `h` (bilinear, centres aligned).
     fn resized(&self, w: usize, h: usize) -> Plane {
         let mut out = Plane::new(w, h);
-        let (sx, sy) = (self.w as f32 / w as f32, self.h as f32 / h as f32);
-        for y in 0..h {
-            let fy = (y as f32 + 0.5) * sy - 0.5;
-            for x in 0..w {
-                out.v[y * w + x] = self.sample((x as f32 + 0.5) * sx - 0.5, fy);
-            }
-        }
+        let (cols, rows) = (Taps::new(self.w, w), Taps::new(self.h, h));
+        out.v.par_chunks_mut(w).enumerate().for_each_init(
+            || vec![0.0f32; self.w],
+            |line, (y, dst)| {
+                self.lerp_rows(rows.at(y), line);
+                cols.apply(line, dst, |v, _| v);
+            },
+        );
         out
     }
 
-    /// Mean over a (2r+1)^2 window, clipped at the edges (running sums: O(1) a pixel).
+    /// Row `(y0, y1, t)` of the plane blended vertically into `line`.
+    fn lerp_rows(&self, (y0, y1, t): (usize, usize, f32), line: &mut [f32]) {
+        let (top, bottom) = (
+            &self.v[y0 * self.w..(y0 + 1) * self.w],
+            &self.v[y1 * self.w..(y1 + 1) * self.w],
+        );
+        for ((l, &a), &b) in line.iter_mut().zip(top).zip(bottom) {
+            *l = a + (b - a) * t;
+        }
+    }
+
+    /// Mean over a (2r+1)^2 window, clipped at the edges (running sums: O(1) a pixel; rows
+    /// in parallel, then columns with one running row of sums).
     fn box_mean(&self, r: usize) -> Plane {
         let (w, h) = (self.w, self.h);
         let mut tmp = Plane::new(w, h);
-        for y in 0..h {
-            let row = &self.v[y * w..(y + 1) * w];
-            let mut prefix = Vec::with_capacity(w + 1);
-            prefix.push(0.0f32);
-            for &v in row {
-                prefix.push(prefix[prefix.len() - 1] + v);
-            }
-            for x in 0..w {
-                let (a, b) = (x.saturating_sub(r), (x + r + 1).min(w));
-                tmp.v[y * w + x] = (prefix[b] - prefix[a]) / (b - a) as f32;
-            }
-        }
+        tmp.v
+            .par_chunks_mut(w)
+            .zip(self.v.par_chunks(w))
+            .for_each(|(dst, row)| window_means(row, r, dst));
         let mut out = Plane::new(w, h);
-        let mut prefix = vec![0.0f32; (h + 1) * w];
-        for y in 0..h {
-            for x in 0..w {
-                prefix[(y + 1) * w + x] = prefix[y * w + x] + tmp.v[y * w + x];
-            }
+        let mut sums = vec![0.0f32; w];
+        for row in tmp.v.chunks(w).take(r.min(h)) {
+            sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
         }
         for y in 0..h {
-            let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
-            for x in 0..w {
-                out.v[y * w + x] = (prefix[b * w + x] - prefix[a * w + x]) / (b - a) as f32;
+            if y + r < h {
+                let add = &tmp.v[(y + r) * w..(y + r + 1) * w];
+                sums.iter_mut().zip(add).for_each(|(s, v)| *s += v);
             }
+            if y > r {
+                let sub = &tmp.v[(y - r - 1) * w..(y - r) * w];
+                sums.iter_mut().zip(sub).for_each(|(s, v)| *s -= v);
+            }
+            let n = ((y + r + 1).min(h) - y.saturating_sub(r)) as f32;
+            let dst = &mut out.v[y * w..(y + 1) * w];
+            dst.iter_mut().zip(&sums).for_each(|(d, s)| *d = s / n);
         }
         out
     }
@@ -133,6 +129,55 @@ impl Plane {
             w: self.w,
             h: self.h,
             v: self.v.iter().zip(&o.v).map(|(a, b)| f(*a, *b)).collect(),
+        }
+    }
+}
+
+/// Means of `row` over windows of radius `r` (clipped at the ends) into `dst`.
+fn window_means(row: &[f32], r: usize, dst: &mut [f32]) {
+    let w = row.len();
+    let mut sum: f32 = row.iter().take(r.min(w)).sum();
+    for (x, d) in dst.iter_mut().enumerate() {
+        if x + r < w {
+            sum += row[x + r];
+        }
+        if x > r {
+            sum -= row[x - r - 1];
+        }
+        let n = ((x + r + 1).min(w) - x.saturating_sub(r)) as f32;
+        *d = sum / n;
+    }
+}
+
+/// Bilinear taps from `from` samples to `to` (centres aligned, clamped at the edges): for
+/// each output index, the two source indices and the weight of the second.
+#[derive(Debug)]
+struct Taps(Vec<(usize, usize, f32)>);
+
+impl Taps {
+    fn new(from: usize, to: usize) -> Taps {
+        let scale = from as f32 / to.max(1) as f32;
+        let last = from.saturating_sub(1);
+        Taps(
+            (0..to)
+                .map(|i| {
+                    let f = ((i as f32 + 0.5) * scale - 0.5).clamp(0.0, last as f32);
+                    let i0 = f as usize;
+                    (i0, (i0 + 1).min(last), f - i0 as f32)
+                })
+                .collect(),
+        )
+    }
+
+    fn at(&self, i: usize) -> (usize, usize, f32) {
+        self.0[i]
+    }
+
+    /// `dst[i] = finish(line sampled at i, i)`.
+    fn apply(&self, line: &[f32], dst: &mut [f32], finish: impl Fn(f32, usize) -> f32) {
+        for (i, (d, &(i0, i1, t))) in dst.iter_mut().zip(&self.0).enumerate() {
+            let v = line[i0] + (line[i1] - line[i0]) * t;
+            *d = finish(v, i);
         }
     }
 }
@@ -155,12 +200,12 @@ fn working_copy(image: &RgbImage) -> RgbImage {
 }
 
 /// The segmentation model's mask of `image` (stretched to 256x256, as MediaPipe does).
-fn model_mask(models: &Models, work: &RgbImage) -> Result<Plane, PortraitError> {
-    let small = image::imageops::resize(
+pub(crate) fn model_mask(models: &Models, work: &RgbImage) -> Result<Plane, PortraitError> {
+    let small = crate::pixels::resize_region(
         work,
+        [0, 0, work.width(), work.height()],
         SEG as u32,
         SEG as u32,
-        image::imageops::FilterType::Triangle,
     );
     let input: Vec<f32> = small.as_raw().iter().map(|&c| c as f32 / 255.0).collect();
     let out = models.run(ModelKind::SelfieSegmentation, input, &["activation_10"])?;
@@ -220,27 +265,27 @@ pub fn person_matte(
             guided_coefficients(&luma(&work), &hard, RADIUS, EPSILON)
         }
     };
-    // q = a * I + b at full size, a and b scaled up bilinearly.
-    let (sx, sy) = (ww as f32 / w as f32, wh as f32 / h as f32);
+    // q = a * I + b at full size, a and b scaled up bilinearly: each output row blends two
+    // rows of a and b, then samples along them with precomputed taps.
+    let (cols, rows) = (Taps::new(ww, w as usize), Taps::new(wh, h as usize));
     let mut alpha = vec![0.0f32; (w * h) as usize];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rows_per = (h as usize).div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        for (chunk, out) in alpha.chunks_mut(rows_per * w as usize).enumerate() {
-            let (a, b) = (&a, &b);
-            s.spawn(move || {
-                let y_start = chunk * rows_per;
-                for (i, q) in out.iter_mut().enumerate() {
-                    let (x, y) = (i % w as usize, y_start + i / w as usize);
-                    let (fx, fy) = ((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5);
-                    let p = image.get_pixel(x as u32, y as u32);
-                    let i_val =
-                        (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0;
-                    *q = (a.sample(fx, fy) * i_val + b.sample(fx, fy)).clamp(0.0, 1.0);
-                }
+    let raw = image.as_raw();
+    alpha.par_chunks_mut(w as usize).enumerate().for_each_init(
+        || (vec![0.0f32; ww], vec![0.0f32; ww], vec![0.0f32; w as usize]),
+        |(line_a, line_b, bs), (y, dst)| {
+            let taps = rows.at(y);
+            a.lerp_rows(taps, line_a);
+            b.lerp_rows(taps, line_b);
+            cols.apply(line_b, bs, |v, _| v);
+            let pixels = &raw[y * w as usize * 3..(y + 1) * w as usize * 3];
+            cols.apply(line_a, dst, |v, x| {
+                let p = &pixels[x * 3..x * 3 + 3];
+                let i_val =
+                    (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0;
+                (v * i_val + bs[x]).clamp(0.0, 1.0)
             });
-        }
-    });
+        },
+    );
     Ok(Matte {
         width: w,
         height: h,
@@ -293,50 +338,46 @@ pub enum Background {
 /// [`SUBJECT`], the photo's pixels are copied unchanged.
 pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Background) -> RgbImage {
     let (w, h) = image.dimensions();
-    let blurred_copy;
-    // What is behind pixel (x, y): a colour, a point of the cover-scaled image, or the blur.
-    let (source, map): (Option<&RgbImage>, [f32; 3]) = match background {
-        Background::Colour(_) => (None, [0.0; 3]),
-        Background::Image(b) => {
-            let (bw, bh) = b.dimensions();
-            let scale = (w as f32 / bw.max(1) as f32).max(h as f32 / bh.max(1) as f32);
-            // Centred: source = (x - offset) / scale.
-            let (ox, oy) = (
-                (w as f32 - bw as f32 * scale) / 2.0,
-                (h as f32 - bh as f32 * scale) / 2.0,
-            );
-            (Some(b), [scale, ox, oy])
-        }
-        Background::Blur { radius } => {
-            blurred_copy = blurred(image, *radius);
-            (Some(&blurred_copy), [1.0, 0.0, 0.0])
-        }
+    // What is behind the subject, as a picture of the photo's size (or one colour).
+    let behind = match background {
+        Background::Colour(_) => None,
+        Background::Image(b) => Some(cover(b, w, h)),
+        Background::Blur { radius } => Some(blurred(image, *radius)),
     };
     let colour = match background {
         Background::Colour(c) => *c,
         _ => [0, 0, 0],
     };
     let mut out = image.clone();
-    for (x, y, px) in out.enumerate_pixels_mut() {
-        let a = matte.at(x, y);
-        if a >= SUBJECT {
-            continue;
-        }
-        let b = match source {
-            None => colour,
-            Some(src) => {
-                let (sx, sy) = (
-                    (x as f32 + 0.5 - map[1]) / map[0] - 0.5,
-                    (y as f32 + 0.5 - map[2]) / map[0] - 0.5,
-                );
-                bilinear_rgb(src, sx, sy)
+    let row = w as usize * 3;
+    out.par_chunks_mut(row)
+        .zip(matte.alpha.par_chunks(w as usize))
+        .enumerate()
+        .for_each(|(y, (dst, alphas))| {
+            let behind = behind.as_ref().map(|b| &b.as_raw()[y * row..(y + 1) * row]);
+            for (x, (px, &a)) in dst.chunks_exact_mut(3).zip(alphas).enumerate() {
+                if a >= SUBJECT {
+                    continue;
+                }
+                let b = behind.map_or(colour, |b| [b[x * 3], b[x * 3 + 1], b[x * 3 + 2]]);
+                for c in 0..3 {
+                    px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a)).round() as u8;
+                }
             }
-        };
-        for c in 0..3 {
-            px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a)).round() as u8;
-        }
-    }
+        });
     out
+}
+
+/// `image` scaled to cover `w` x `h`, centred (cropped, never stretched).
+fn cover(image: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let (bw, bh) = image.dimensions();
+    let scale = (w as f32 / bw.max(1) as f32).max(h as f32 / bh.max(1) as f32);
+    let (cw, ch) = (
+        ((w as f32 / scale).round() as u32).clamp(1, bw.max(1)),
+        ((h as f32 / scale).round() as u32).clamp(1, bh.max(1)),
+    );
+    let region = [(bw - cw) / 2, (bh - ch) / 2, cw, ch];
+    crate::pixels::resize_region(image, region, w, h)
 }
 
 /// The colour of `img` at (x, y), bilinear, clamped to its edges.
@@ -367,6 +408,6 @@ fn blurred(image: &RgbImage, radius: f32) -> RgbImage {
     let (w, h) = image.dimensions();
     let small = working_copy(image);
     let sigma = (radius * small.width().max(small.height()) as f32).max(1.0);
-    let soft = image::imageops::blur(&small, sigma);
-    image::imageops::resize(&soft, w, h, image::imageops::FilterType::Triangle)
+    let soft = image::imageops::fast_blur(&small, sigma);
+    crate::pixels::resize_region(&soft, [0, 0, soft.width(), soft.height()], w, h)
 }

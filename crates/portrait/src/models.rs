@@ -126,6 +126,10 @@ impl Models {
                 .map_err(|e| err(e.into()))?
                 .with_intra_threads(threads)
                 .map_err(|e| err(e.into()))?
+                // Model runs are short and interleaved with pixel work on the same cores:
+                // threads that spin after a run would take those cores from it.
+                .with_intra_op_spinning(false)
+                .map_err(|e| err(e.into()))?
                 .with_execution_providers(&dispatch)
                 .map_err(|e| err(e.into()))?
                 .commit_from_file(&path)

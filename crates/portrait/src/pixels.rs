@@ -4,7 +4,8 @@
 //! filtered resizing through `fast_image_resize` (SIMD convolution; the `image` crate's
 //! Catmull-Rom took 400 ms for a 4x6 slot from a 12 MP photo, this about 20 ms).
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
+use rayon::prelude::*;
 
 /// Region [x, y, width, height] of `src`, copied row by row.
 pub(crate) fn copy_region(src: &RgbImage, [x, y, w, h]: [u32; 4]) -> RgbImage {
@@ -40,34 +41,35 @@ pub(crate) fn reduce(src: &RgbImage, region: [u32; 4], ow: u32, oh: u32) -> RgbI
     };
     let (xs, ys) = (bounds(ow, w), bounds(oh, h));
     let mut out = RgbImage::new(ow, oh);
-    let mut acc = vec![0u32; ow as usize * 3];
-    for (oy, &(y0, y1)) in ys.iter().enumerate() {
-        acc.iter_mut().for_each(|a| *a = 0);
-        for sy in y0..y1 {
-            let row = &raw[(y as usize + sy) * stride..];
-            for (ox, &(x0, x1)) in xs.iter().enumerate() {
-                let (mut r, mut g, mut b) = (0u32, 0u32, 0u32);
-                for px in row[(x as usize + x0) * 3..(x as usize + x1) * 3].chunks_exact(3) {
-                    r += u32::from(px[0]);
-                    g += u32::from(px[1]);
-                    b += u32::from(px[2]);
+    // Rows in parallel; each output row sums its source rows first (a straight, vectorised
+    // add over the whole width), then the spans of that sum.
+    out.par_chunks_mut(ow as usize * 3)
+        .zip(ys.par_iter())
+        .for_each_init(
+            || vec![0u32; w as usize * 3],
+            |acc, (dst, &(y0, y1))| {
+                acc.iter_mut().for_each(|a| *a = 0);
+                for sy in y0..y1 {
+                    let start = (y as usize + sy) * stride + x as usize * 3;
+                    for (a, &v) in acc.iter_mut().zip(&raw[start..start + w as usize * 3]) {
+                        *a += u32::from(v);
+                    }
                 }
-                acc[ox * 3] += r;
-                acc[ox * 3 + 1] += g;
-                acc[ox * 3 + 2] += b;
-            }
-        }
-        let rows = (y1 - y0) as u32;
-        for (ox, &(x0, x1)) in xs.iter().enumerate() {
-            let n = rows * (x1 - x0) as u32;
-            let px = Rgb([
-                ((acc[ox * 3] + n / 2) / n) as u8,
-                ((acc[ox * 3 + 1] + n / 2) / n) as u8,
-                ((acc[ox * 3 + 2] + n / 2) / n) as u8,
-            ]);
-            out.put_pixel(ox as u32, oy as u32, px);
-        }
-    }
+                let rows = (y1 - y0) as u32;
+                for (px, &(x0, x1)) in dst.chunks_exact_mut(3).zip(&xs) {
+                    let n = rows * (x1 - x0) as u32;
+                    let mut sum = [0u32; 3];
+                    for src in acc[x0 * 3..x1 * 3].chunks_exact(3) {
+                        sum[0] += src[0];
+                        sum[1] += src[1];
+                        sum[2] += src[2];
+                    }
+                    for c in 0..3 {
+                        px[c] = ((sum[c] + n / 2) / n) as u8;
+                    }
+                }
+            },
+        );
     out
 }
 
@@ -111,6 +113,7 @@ pub(crate) fn reduce_to_side(src: &RgbImage, side: u32) -> (RgbImage, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     #[test]
     fn reduce_averages_blocks_and_copy_takes_the_region() {
