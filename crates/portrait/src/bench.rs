@@ -106,8 +106,12 @@ pub fn bench_photos(n: u32) -> Result<Vec<image::RgbImage>, PortraitError> {
     let person =
         image::imageops::resize(&person, 2600, 2600, image::imageops::FilterType::CatmullRom);
     let backdrop = assets.background("studio-grey.png")?;
-    let backdrop =
-        image::imageops::resize(&backdrop, 4000, 3000, image::imageops::FilterType::Triangle);
+    let backdrop = image::imageops::resize(
+        &*backdrop,
+        4000,
+        3000,
+        image::imageops::FilterType::Triangle,
+    );
     Ok((0..n)
         .map(|i| {
             let mut frame = backdrop.clone();

@@ -112,11 +112,12 @@ impl<'m> FaceDetector<'m> {
         if ww.max(wh) > TILE {
             // Tiles only where the person mask shows someone that no face found so far
             // accounts for (a single guest: none; a group: around the ones missed). With no
-            // face found at all, or with faces near the whole picture's limit (others may
-            // be just under it, too small for the mask as well), every tile.
+            // face found at all, or with faces near the whole picture's limit (under 1.5 times
+            // the smallest it finds: others may be just under it, and too small for the
+            // person mask as well), every tile.
             let seen = weighted_nms(candidates.clone(), NMS_IOU);
             let whole = FULL.size as f32 / hw.max(hh) as f32;
-            let near_limit = seen.iter().any(|f| f.bbox.w * whole < 2.0 * SMALLEST_FACE);
+            let near_limit = seen.iter().any(|f| f.bbox.w * whole < 1.5 * SMALLEST_FACE);
             let unexplained = if seen.is_empty() || near_limit {
                 None
             } else {

@@ -3,6 +3,7 @@
 //! threads whose order matters), so a recipe re-renders to identical pixels.
 
 use image::RgbImage;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::FaceMesh;
@@ -205,41 +206,44 @@ pub fn smooth_skin(image: &mut RgbImage, faces: &[FaceMesh], strength: f32) {
         }
         let mask = skin_mask(mesh, [x0, y0, x1, y1]);
         let mw = (x1 - x0) as usize;
-        for y in y0..y1 {
-            for x in x0..x1 {
-                if !mask[(y - y0) as usize * mw + (x - x0) as usize] {
-                    continue;
-                }
-                let centre = source.get_pixel(x, y).0;
-                let mut acc = [0f32; 3];
-                let mut weight = 0f32;
-                for dy in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
-                    for dx in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
-                        let (sx, sy) = (x as i64 + dx, y as i64 + dy);
-                        if sx < 0 || sy < 0 || sx >= w as i64 || sy >= h as i64 {
-                            continue;
+        let stride = w as usize * 3;
+        let rows = &mut image.as_mut()[y0 as usize * stride..y1 as usize * stride];
+        rows.par_chunks_mut(stride)
+            .zip(mask.par_chunks(mw))
+            .enumerate()
+            .for_each(|(i, (row, inside))| {
+                let y = y0 + i as u32;
+                for (x, _) in (x0..x1).zip(inside).filter(|(_, m)| **m) {
+                    let centre = source.get_pixel(x, y).0;
+                    let mut acc = [0f32; 3];
+                    let mut weight = 0f32;
+                    for dy in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
+                        for dx in (-r..=r).step_by(r.max(1) as usize / 2 + 1) {
+                            let (sx, sy) = (x as i64 + dx, y as i64 + dy);
+                            if sx < 0 || sy < 0 || sx >= w as i64 || sy >= h as i64 {
+                                continue;
+                            }
+                            let p = source.get_pixel(sx as u32, sy as u32).0;
+                            let diff: f32 = (0..3)
+                                .map(|c| (f32::from(p[c]) - f32::from(centre[c])).abs())
+                                .sum();
+                            // Range weight: colours more than ~30 levels apart barely count.
+                            let wgt = 1.0 / (1.0 + (diff / 30.0).powi(2));
+                            for c in 0..3 {
+                                acc[c] += f32::from(p[c]) * wgt;
+                            }
+                            weight += wgt;
                         }
-                        let p = source.get_pixel(sx as u32, sy as u32).0;
-                        let diff: f32 = (0..3)
-                            .map(|c| (f32::from(p[c]) - f32::from(centre[c])).abs())
-                            .sum();
-                        // Range weight: colours more than ~30 levels apart barely count.
-                        let wgt = 1.0 / (1.0 + (diff / 30.0).powi(2));
-                        for c in 0..3 {
-                            acc[c] += f32::from(p[c]) * wgt;
-                        }
-                        weight += wgt;
+                    }
+                    let px = &mut row[x as usize * 3..x as usize * 3 + 3];
+                    for c in 0..3 {
+                        let smooth = acc[c] / weight.max(1e-6);
+                        px[c] = (f32::from(centre[c]) * (1.0 - strength) + smooth * strength)
+                            .round()
+                            .clamp(0.0, 255.0) as u8;
                     }
                 }
-                let px = image.get_pixel_mut(x, y);
-                for c in 0..3 {
-                    let smooth = acc[c] / weight.max(1e-6);
-                    px[c] = (f32::from(centre[c]) * (1.0 - strength) + smooth * strength)
-                        .round()
-                        .clamp(0.0, 255.0) as u8;
-                }
-            }
-        }
+            });
     }
 }
 
@@ -251,35 +255,38 @@ pub fn sharpen(image: &RgbImage, amount: f32) -> RgbImage {
     if w < 3 || h < 3 || amount <= 0.0 {
         return out;
     }
+    // amount / 16 in 1/256ths: fixed point keeps it exact and lets the loop vectorise.
+    let k = (amount * 16.0).round() as i32;
     let src = image.as_raw();
-    let dst: &mut [u8] = &mut out;
     let stride = w * 3;
-    for y in 1..h - 1 {
-        let (up, mid, down) = (
-            &src[(y - 1) * stride..y * stride],
-            &src[y * stride..(y + 1) * stride],
-            &src[(y + 1) * stride..(y + 2) * stride],
-        );
-        let row = &mut dst[y * stride..(y + 1) * stride];
-        for (i, out) in row.iter_mut().enumerate().take(stride - 3).skip(3) {
-            let v = |r: &[u8], j: usize| i32::from(r[j]);
-            // Binomial 1-2-1 in both directions, sum 16.
-            let blur = v(up, i - 3)
-                + 2 * v(up, i)
-                + v(up, i + 3)
-                + 2 * (v(mid, i - 3) + 2 * v(mid, i) + v(mid, i + 3))
-                + v(down, i - 3)
-                + 2 * v(down, i)
-                + v(down, i + 3);
-            let p = v(mid, i);
-            let d = p * 16 - blur;
-            if d.abs() >= 32 {
-                *out = (p as f32 + amount * d as f32 / 16.0)
-                    .round()
-                    .clamp(0.0, 255.0) as u8;
+    let inner = stride - 6;
+    out.par_chunks_mut(stride)
+        .enumerate()
+        .skip(1)
+        .take(h - 2)
+        .for_each(|(y, row)| {
+            let (up, mid, down) = (
+                &src[(y - 1) * stride..y * stride],
+                &src[y * stride..(y + 1) * stride],
+                &src[(y + 1) * stride..(y + 2) * stride],
+            );
+            let v = |r: &[u8], i: usize| i32::from(r[i]);
+            for (i, out) in row[3..3 + inner].iter_mut().enumerate() {
+                // Binomial 1-2-1 in both directions, sum 16, centred on i + 3.
+                let blur = v(up, i)
+                    + 2 * v(up, i + 3)
+                    + v(up, i + 6)
+                    + 2 * (v(mid, i) + 2 * v(mid, i + 3) + v(mid, i + 6))
+                    + v(down, i)
+                    + 2 * v(down, i + 3)
+                    + v(down, i + 6);
+                let p = v(mid, i + 3);
+                let d = p * 16 - blur;
+                // Edges only: flat areas (noise, skin) are left alone.
+                let sharpened = (p + ((k * d + 128) >> 8)).clamp(0, 255) as u8;
+                *out = if d.abs() >= 32 { sharpened } else { p as u8 };
             }
-        }
-    }
+        });
     out
 }
 

@@ -21,6 +21,7 @@ mod detect;
 mod enhance;
 mod error;
 mod framing;
+mod jpeg;
 mod landmarks;
 mod matte;
 mod models;

@@ -326,7 +326,7 @@ fn guided_coefficients(i: &Plane, p: &Plane, r: usize, eps: f32) -> (Plane, Plan
 pub enum Background {
     Colour([u8; 3]),
     /// An image, scaled to cover the photo (cropped, not stretched).
-    Image(RgbImage),
+    Image(std::sync::Arc<RgbImage>),
     /// The photo's own background, blurred (portrait mode); the radius is a share of the
     /// photo's longer side.
     Blur {
