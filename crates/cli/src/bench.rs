@@ -133,7 +133,7 @@ pub fn portrait(photos: u32, batch_photos: u32) -> anyhow::Result<ExitCode> {
         stages.push(t);
     }
     let ours = median(&mut totals);
-    let stage = |f: fn(&popbooth_portrait::bench::StageTimes) -> f64| {
+    let stage = |f: fn(&popbooth_portrait::StageTimes) -> f64| {
         median(&mut stages.iter().map(f).collect::<Vec<_>>())
     };
     outln!(

@@ -238,9 +238,9 @@ pub fn smooth_skin(image: &mut RgbImage, faces: &[FaceMesh], strength: f32) {
                     let px = &mut row[x as usize * 3..x as usize * 3 + 3];
                     for c in 0..3 {
                         let smooth = acc[c] / weight.max(1e-6);
-                        px[c] = (f32::from(centre[c]) * (1.0 - strength) + smooth * strength)
-                            .round()
-                            .clamp(0.0, 255.0) as u8;
+                        // `as` saturates; adding a half rounds (no call to `roundf`).
+                        px[c] = (f32::from(centre[c]) * (1.0 - strength) + smooth * strength + 0.5)
+                            as u8;
                     }
                 }
             });

@@ -47,6 +47,6 @@ pub use models::{ModelKind, ModelTiming, Models};
 pub use photo::{MAX_PIXELS, decode_photo, load_photo};
 pub use quality::{BLURRY, FaceFacts, Quality, assess, best_of};
 pub use render::{
-    BackgroundChoice, PhotoFaces, RECIPE_VERSION, Recipe, Rendered, photo_faces, render,
+    BackgroundChoice, PhotoFaces, RECIPE_VERSION, Recipe, Rendered, StageTimes, photo_faces, render,
 };
 pub use runtime::{Runtime, find_models_dir, find_onnxruntime};

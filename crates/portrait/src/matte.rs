@@ -361,7 +361,7 @@ pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Backgrou
                 }
                 let b = behind.map_or(colour, |b| [b[x * 3], b[x * 3 + 1], b[x * 3 + 2]]);
                 for c in 0..3 {
-                    px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a)).round() as u8;
+                    px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a) + 0.5) as u8;
                 }
             }
         });
@@ -378,29 +378,6 @@ fn cover(image: &RgbImage, w: u32, h: u32) -> RgbImage {
     );
     let region = [(bw - cw) / 2, (bh - ch) / 2, cw, ch];
     crate::pixels::resize_region(image, region, w, h)
-}
-
-/// The colour of `img` at (x, y), bilinear, clamped to its edges.
-pub(crate) fn bilinear_rgb(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
-    let (w, h) = img.dimensions();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x as u32, y as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (a, b, c, d) = (
-        img.get_pixel(x0, y0),
-        img.get_pixel(x1, y0),
-        img.get_pixel(x0, y1),
-        img.get_pixel(x1, y1),
-    );
-    let mut out = [0u8; 3];
-    for k in 0..3 {
-        let top = a[k] as f32 + (b[k] as f32 - a[k] as f32) * fx;
-        let bottom = c[k] as f32 + (d[k] as f32 - c[k] as f32) * fx;
-        out[k] = (top + (bottom - top) * fy).round() as u8;
-    }
-    out
 }
 
 /// The photo blurred by about `radius` of its longer side: blurred small (fast), scaled back.

@@ -110,6 +110,44 @@ pub(crate) fn reduce_to_side(src: &RgbImage, side: u32) -> (RgbImage, f32) {
     (reduce(src, [0, 0, w, h], ow, oh), ow as f32 / w as f32)
 }
 
+/// Fills `out` (RGB pixels) by sampling `src` bilinearly along a line: the first pixel at
+/// (x, y) (pixel centres at integers), each next one `step` further. Outside `src` the
+/// nearest edge pixel is used. Fixed point (16.16 positions, 8-bit weights): about twice as
+/// fast as the same in floats.
+pub(crate) fn sample_line(src: &RgbImage, (x, y): (f32, f32), step: (f32, f32), out: &mut [u8]) {
+    let (w, h) = (src.width() as i64, src.height() as i64);
+    if w < 2 || h < 2 {
+        out.fill(0);
+        return;
+    }
+    let fixed = |v: f32| (f64::from(v) * 65536.0) as i64;
+    let (mut qx, mut qy) = (fixed(x), fixed(y));
+    let (sx, sy) = (fixed(step.0), fixed(step.1));
+    let (max_x, max_y) = ((w - 1) << 16, (h - 1) << 16);
+    let stride = w as usize * 3;
+    let raw = src.as_raw();
+    for px in out.chunks_exact_mut(3) {
+        // Clamped to the picture, then split into a pixel and a weight; the last column
+        // and row sample their own pixel with full weight.
+        let (cx, cy) = (qx.clamp(0, max_x), qy.clamp(0, max_y));
+        let (x0, y0) = (
+            ((cx >> 16).min(w - 2)) as usize,
+            ((cy >> 16).min(h - 2)) as usize,
+        );
+        let fx = ((cx - ((x0 as i64) << 16)) >> 8) as u32;
+        let fy = ((cy - ((y0 as i64) << 16)) >> 8) as u32;
+        let i = y0 * stride + x0 * 3;
+        let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+        for k in 0..3 {
+            let t = u32::from(top[k]) * (256 - fx) + u32::from(top[k + 3]) * fx;
+            let b = u32::from(bottom[k]) * (256 - fx) + u32::from(bottom[k + 3]) * fx;
+            px[k] = ((t * (256 - fy) + b * fy + 32768) >> 16) as u8;
+        }
+        qx += sx;
+        qy += sy;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +179,18 @@ mod tests {
         let c = copy_region(&img, [1, 0, 2, 2]);
         assert_eq!(c.get_pixel(0, 0).0, [0, 0, 0]);
         assert_eq!(c.get_pixel(1, 1).0, [250, 250, 250]);
+    }
+
+    #[test]
+    fn sampling_along_a_line_interpolates_and_clamps_at_the_edges() {
+        // A horizontal ramp: red = 10 * x.
+        let img = RgbImage::from_fn(10, 4, |x, _| Rgb([(x * 10) as u8, 50, 0]));
+        let mut out = [0u8; 4 * 3];
+        sample_line(&img, (2.5, 1.0), (1.0, 0.0), &mut out);
+        assert_eq!([out[0], out[3], out[6], out[9]], [25, 35, 45, 55]);
+        assert_eq!(out[1], 50);
+        // Off the left and right edges: the edge pixels.
+        sample_line(&img, (-3.0, 1.0), (6.0, 0.0), &mut out);
+        assert_eq!([out[0], out[3], out[6], out[9]], [0, 30, 90, 90]);
     }
 }

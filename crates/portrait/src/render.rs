@@ -3,7 +3,10 @@
 //! same photo renders to the same pixels, so renders are derived data that can be thrown
 //! away and made again.
 
+use std::time::Instant;
+
 use image::RgbImage;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compose::{
@@ -131,6 +134,7 @@ fn finish_slot(
     (w, h): (u32, u32),
     recipe: &Recipe,
     background: Option<&Background>,
+    laps: &mut Laps,
 ) -> Result<RgbImage, PortraitError> {
     let crop = slot_crop(photo.dimensions(), &faces.frames, w, h);
     let scale = w as f32 / crop[2] as f32;
@@ -149,15 +153,69 @@ fn finish_slot(
             .collect();
         (cut(photo, crop, w, h), meshes)
     };
+    laps.lap(|t| &mut t.frame);
     let mut out = framed.clone();
     auto_tone(&mut out, &recipe.enhance);
+    laps.lap(|t| &mut t.tone);
     smooth_skin(&mut out, &meshes, recipe.enhance.skin_smoothing);
+    laps.lap(|t| &mut t.skin);
     if let Some(background) = background {
         // The matte of the framed photo before tone changes: they do not move its edges.
         let matte = person_matte(models, &framed, Upsample::Guided)?;
+        laps.lap(|t| &mut t.matte);
         out = replace_background(&out, &matte, background);
+        laps.lap(|t| &mut t.background);
     }
     Ok(out)
+}
+
+/// Milliseconds spent in each stage of a render (summed over its slots), and around it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StageTimes {
+    /// Reading the photo: filled by callers that decode (a render starts from pixels).
+    pub decode: f64,
+    pub faces: f64,
+    /// Cutting (or straightening) each slot's picture from the photo.
+    pub frame: f64,
+    pub tone: f64,
+    pub skin: f64,
+    pub matte: f64,
+    pub background: f64,
+    pub compose: f64,
+    pub sharpen: f64,
+    pub encode: f64,
+    pub preview: f64,
+    /// The whole render.
+    pub total: f64,
+}
+
+/// A stopwatch that adds each lap to one stage of a [`StageTimes`].
+struct Laps {
+    times: StageTimes,
+    started: Instant,
+    last: Instant,
+}
+
+impl Laps {
+    fn start() -> Laps {
+        let now = Instant::now();
+        Laps {
+            times: StageTimes::default(),
+            started: now,
+            last: now,
+        }
+    }
+
+    fn lap(&mut self, stage: impl FnOnce(&mut StageTimes) -> &mut f64) {
+        let now = Instant::now();
+        *stage(&mut self.times) += (now - self.last).as_secs_f64() * 1000.0;
+        self.last = now;
+    }
+
+    fn finish(mut self) -> StageTimes {
+        self.times.total = self.started.elapsed().as_secs_f64() * 1000.0;
+        self.times
+    }
 }
 
 /// The slot's picture turned by `-roll` about the crop's centre (so that a head rolled by
@@ -188,28 +246,54 @@ fn straightened(
     let y0 = (c.1 - ey).floor().max(0.0) as u32;
     let x1 = ((c.0 + ex).ceil() as u32).min(pw).max(x0 + 1);
     let y1 = ((c.1 + ey).ceil() as u32).min(ph).max(y0 + 1);
-    let pre_scale = (scale * 2.0).min(1.0);
+    // Sampled at about twice the slot's scale (no aliasing): the photo itself when the slot
+    // is at least half its scale, else the covered box reduced.
+    let pre_scale = scale * 2.0;
     let (rw, rh) = (x1 - x0, y1 - y0);
-    let (qw, qh) = (
-        ((rw as f32 * pre_scale).round() as u32).max(1),
-        ((rh as f32 * pre_scale).round() as u32).max(1),
-    );
-    let pre = crate::pixels::resize_region(photo, [x0, y0, rw, rh], qw, qh);
-    let (sx, sy) = (qw as f32 / rw as f32, qh as f32 / rh as f32);
-    let mut out = RgbImage::new(w, h);
-    for (u, v, px) in out.enumerate_pixels_mut() {
-        let d = (
-            (u as f32 + 0.5 - w as f32 / 2.0) / scale,
-            (v as f32 + 0.5 - h as f32 / 2.0) / scale,
+    let reduced;
+    let (pre, x0, y0, sx, sy) = if pre_scale >= 1.0 {
+        (photo, 0, 0, 1.0, 1.0)
+    } else {
+        let (qw, qh) = (
+            ((rw as f32 * pre_scale).round() as u32).max(1),
+            ((rh as f32 * pre_scale).round() as u32).max(1),
         );
-        // Source point: the output offset turned by +roll about the centre.
+        reduced = crate::pixels::reduce(photo, [x0, y0, rw, rh], qw, qh);
+        let (sx, sy) = (qw as f32 / rw as f32, qh as f32 / rh as f32);
+        (&reduced, x0, y0, sx, sy)
+    };
+    let mut out = RgbImage::new(w, h);
+    // Source point of output (u, v): the output offset turned by +roll about the centre,
+    // in `pre`'s pixels. It moves by a fixed step along a row.
+    let source = |u: f32, v: f32| {
+        let d = (
+            (u + 0.5 - w as f32 / 2.0) / scale,
+            (v + 0.5 - h as f32 / 2.0) / scale,
+        );
         let src = (c.0 + d.0 * cos - d.1 * sin, c.1 + d.0 * sin + d.1 * cos);
-        let (qx, qy) = (
+        (
             (src.0 - x0 as f32) * sx - 0.5,
             (src.1 - y0 as f32) * sy - 0.5,
-        );
-        *px = image::Rgb(crate::matte::bilinear_rgb(&pre, qx, qy));
-    }
+        )
+    };
+    let step = (cos / scale * sx, sin / scale * sy);
+    // In blocks of 16 rows by 64 columns: a turned row of the output crosses many rows of
+    // the source, and walking whole rows would touch a new cache line (and page) at every
+    // pixel; a block's source is a small patch.
+    const BAND: usize = 16;
+    const BLOCK: usize = 64;
+    let row_len = w as usize * 3;
+    out.par_chunks_mut(row_len * BAND)
+        .enumerate()
+        .for_each(|(band, rows)| {
+            for bx in (0..w as usize).step_by(BLOCK) {
+                let end = (bx + BLOCK).min(w as usize);
+                for (r, row) in rows.chunks_exact_mut(row_len).enumerate() {
+                    let start = source(bx as f32, (band * BAND + r) as f32);
+                    crate::pixels::sample_line(pre, start, step, &mut row[bx * 3..end * 3]);
+                }
+            }
+        });
     let meshes = faces
         .meshes
         .iter()
@@ -243,6 +327,8 @@ pub struct Rendered {
     pub print_jpeg: Vec<u8>,
     /// The 2048 px watermarked preview, as JPEG, when asked for.
     pub preview_jpeg: Option<Vec<u8>>,
+    /// Where the time went.
+    pub stages: StageTimes,
 }
 
 /// Renders `photos` (upright; one for single templates, a session's shots for strips) with
@@ -255,6 +341,7 @@ pub fn render(
     vars: &TextVars,
     preview: bool,
 ) -> Result<Rendered, PortraitError> {
+    let mut laps = Laps::start();
     let template = assets.template(&recipe.template)?;
     if photos.is_empty() {
         return Err(PortraitError::Recipe("no photo to render".into()));
@@ -263,6 +350,7 @@ pub fn render(
         .iter()
         .map(|p| photo_faces(models, p))
         .collect::<Result<Vec<_>, _>>()?;
+    laps.lap(|t| &mut t.faces);
     let background = background(assets, &recipe.background)?;
     // Slots of the same photo and size (the two strips of a strip sheet) are made once.
     // (photo, slot size) -> the finished slot.
@@ -281,6 +369,7 @@ pub fn render(
                     key.1,
                     recipe,
                     background.as_ref(),
+                    &mut laps,
                 )?;
                 made.push((key, img.clone()));
                 img
@@ -289,12 +378,15 @@ pub fn render(
         filled.push(img);
     }
     let composed = compose_slots(assets, &template, &filled, vars, 1.0)?;
+    laps.lap(|t| &mut t.compose);
     let print = if recipe.sharpen > 0.0 {
         sharpen(&composed, recipe.sharpen.clamp(0.0, 1.0))
     } else {
         composed
     };
-    let dpi = u16::try_from(template.dpi).unwrap_or(300);
+    laps.lap(|t| &mut t.sharpen);
+    let print_jpeg = print_jpeg(&print, u16::try_from(template.dpi).unwrap_or(300))?;
+    laps.lap(|t| &mut t.encode);
     let preview_jpeg = if preview {
         let (tw, th) = template.pixels();
         let scale = PREVIEW_SIDE as f32 / tw.max(th) as f32;
@@ -304,9 +396,11 @@ pub fn render(
     } else {
         None
     };
+    laps.lap(|t| &mut t.preview);
     Ok(Rendered {
-        print_jpeg: print_jpeg(&print, dpi)?,
+        print_jpeg,
         preview_jpeg,
         print,
+        stages: laps.finish(),
     })
 }
