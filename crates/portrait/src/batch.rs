@@ -158,7 +158,7 @@ fn one(
         vars,
         false,
     )?;
-    drop(photo);
+    crate::recycle_photo(photo);
     let tmp = output.with_extension("jpg.part");
     let written =
         std::fs::write(&tmp, &rendered.print_jpeg).and_then(|()| std::fs::rename(&tmp, output));

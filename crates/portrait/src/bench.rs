@@ -25,6 +25,7 @@ pub fn time_pipeline(
         &TextVars::default(),
         false,
     )?;
+    crate::recycle_photo(photo);
     Ok(StageTimes {
         decode,
         total: decode + rendered.stages.total,

@@ -41,6 +41,7 @@ pub use detect::{BoxF, Face, FaceDetector};
 pub use enhance::{EnhanceSettings, auto_tone, sharpen, smooth_skin};
 pub use error::PortraitError;
 pub use framing::{Crop, FORMATS, FaceFrame, Format, crop_for};
+pub use jpeg::recycle as recycle_photo;
 pub use landmarks::{CLOSED_EYE, FaceMesh, MIN_PRESENCE, checked_faces, face_mesh};
 pub use matte::{Background, Matte, SUBJECT, Upsample, person_matte, replace_background};
 pub use models::{ModelKind, ModelTiming, Models};

@@ -360,8 +360,10 @@ pub fn replace_background(image: &RgbImage, matte: &Matte, background: &Backgrou
                     continue;
                 }
                 let b = behind.map_or(colour, |b| [b[x * 3], b[x * 3 + 1], b[x * 3 + 2]]);
+                // The matte in 1/256ths: integer blending.
+                let a = (a.clamp(0.0, 1.0) * 256.0) as u32;
                 for c in 0..3 {
-                    px[c] = (px[c] as f32 * a + b[c] as f32 * (1.0 - a) + 0.5) as u8;
+                    px[c] = ((u32::from(px[c]) * a + u32::from(b[c]) * (256 - a) + 128) >> 8) as u8;
                 }
             }
         });

@@ -1,11 +1,10 @@
 //! Fast pixel work the `image` crate has no quick path for: copying a region row by row,
-//! reducing a region by area averaging straight from the raw buffer (the crate's `thumbnail`
-//! goes through a per-pixel trait call on views, several times slower on 12 MP), and
-//! filtered resizing through `fast_image_resize` (SIMD convolution; the `image` crate's
-//! Catmull-Rom took 400 ms for a 4x6 slot from a 12 MP photo, this about 20 ms).
+//! reducing (a box filter) and resizing (Catmull-Rom) through `fast_image_resize`'s SIMD
+//! convolution (the `image` crate's Catmull-Rom took 400 ms for a 4x6 slot from a 12 MP
+//! photo, this about 20 ms; its `thumbnail` goes through a per-pixel trait call on views),
+//! and sampling along a turned line in fixed point.
 
 use image::RgbImage;
-use rayon::prelude::*;
 
 /// Region [x, y, width, height] of `src`, copied row by row.
 pub(crate) fn copy_region(src: &RgbImage, [x, y, w, h]: [u32; 4]) -> RgbImage {
@@ -19,62 +18,38 @@ pub(crate) fn copy_region(src: &RgbImage, [x, y, w, h]: [u32; 4]) -> RgbImage {
     RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(w, h))
 }
 
-/// Region [x, y, width, height] of `src` reduced to `ow` x `oh` by area averaging: each
-/// output pixel is the mean of the source pixels it covers. For reductions of 2x or more;
-/// smaller ones (and enlargements) use a Catmull-Rom filter on the region.
+/// Region [x, y, width, height] of `src` reduced to `ow` x `oh` by area averaging (a box
+/// filter as wide as the reduction: each output pixel is the mean of the source pixels it
+/// covers). For reductions of 2x or more; smaller ones (and enlargements) use a Catmull-Rom
+/// filter on the region.
 pub(crate) fn reduce(src: &RgbImage, region: [u32; 4], ow: u32, oh: u32) -> RgbImage {
-    let [x, y, w, h] = region;
+    let [_, _, w, h] = region;
     let (ow, oh) = (ow.max(1), oh.max(1));
     if w < ow * 2 || h < oh * 2 {
         return resize_region(src, region, ow, oh);
     }
-    let stride = src.width() as usize * 3;
-    let raw = src.as_raw();
-    let bounds = |n: u32, total: u32| -> Vec<(usize, usize)> {
-        (0..n)
-            .map(|i| {
-                let a = (u64::from(i) * u64::from(total) / u64::from(n)) as usize;
-                let b = (u64::from(i + 1) * u64::from(total) / u64::from(n)) as usize;
-                (a, b.max(a + 1))
-            })
-            .collect()
-    };
-    let (xs, ys) = (bounds(ow, w), bounds(oh, h));
-    let mut out = RgbImage::new(ow, oh);
-    // Rows in parallel; each output row sums its source rows first (a straight, vectorised
-    // add over the whole width), then the spans of that sum.
-    out.par_chunks_mut(ow as usize * 3)
-        .zip(ys.par_iter())
-        .for_each_init(
-            || vec![0u32; w as usize * 3],
-            |acc, (dst, &(y0, y1))| {
-                acc.iter_mut().for_each(|a| *a = 0);
-                for sy in y0..y1 {
-                    let start = (y as usize + sy) * stride + x as usize * 3;
-                    for (a, &v) in acc.iter_mut().zip(&raw[start..start + w as usize * 3]) {
-                        *a += u32::from(v);
-                    }
-                }
-                let rows = (y1 - y0) as u32;
-                for (px, &(x0, x1)) in dst.chunks_exact_mut(3).zip(&xs) {
-                    let n = rows * (x1 - x0) as u32;
-                    let mut sum = [0u32; 3];
-                    for src in acc[x0 * 3..x1 * 3].chunks_exact(3) {
-                        sum[0] += src[0];
-                        sum[1] += src[1];
-                        sum[2] += src[2];
-                    }
-                    for c in 0..3 {
-                        px[c] = ((sum[c] + n / 2) / n) as u8;
-                    }
-                }
-            },
-        );
-    out
+    resize_with(src, region, ow, oh, fast_image_resize::FilterType::Box)
 }
 
 /// Region [x, y, width, height] of `src` resized to `ow` x `oh` with a Catmull-Rom filter.
-pub(crate) fn resize_region(src: &RgbImage, [x, y, w, h]: [u32; 4], ow: u32, oh: u32) -> RgbImage {
+pub(crate) fn resize_region(src: &RgbImage, region: [u32; 4], ow: u32, oh: u32) -> RgbImage {
+    resize_with(
+        src,
+        region,
+        ow,
+        oh,
+        fast_image_resize::FilterType::CatmullRom,
+    )
+}
+
+/// Region [x, y, width, height] of `src` resized to `ow` x `oh` by convolution with `filter`.
+fn resize_with(
+    src: &RgbImage,
+    [x, y, w, h]: [u32; 4],
+    ow: u32,
+    oh: u32,
+    filter: fast_image_resize::FilterType,
+) -> RgbImage {
     use fast_image_resize as fr;
     let (ow, oh) = (ow.max(1), oh.max(1));
     let resized =
@@ -83,7 +58,7 @@ pub(crate) fn resize_region(src: &RgbImage, [x, y, w, h]: [u32; 4], ow: u32, oh:
             .and_then(|from| {
                 let mut to = fr::images::Image::new(ow, oh, fr::PixelType::U8x3);
                 let options = fr::ResizeOptions::new()
-                    .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom))
+                    .resize_alg(fr::ResizeAlg::Convolution(filter))
                     .crop(f64::from(x), f64::from(y), f64::from(w), f64::from(h));
                 fr::Resizer::new().resize(&from, &mut to, &options).ok()?;
                 RgbImage::from_raw(ow, oh, to.into_vec())
