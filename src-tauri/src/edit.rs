@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use popbooth_portrait::{Analysis, Assets, Models, Recipe, Runtime, TextVars};
+use popbooth_portrait::{Analysis, Assets, BackgroundChoice, Models, Recipe, Runtime, TextVars};
 use popbooth_store::{Event, Shot};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
@@ -34,6 +34,13 @@ pub struct NamedCrop {
     pub format: String,
     pub rect: Option<[f32; 4]>,
     pub note: Option<String>,
+}
+
+/// What the Edit screen offers: the presets and the background pictures.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct EditChoices {
+    pub presets: Vec<String>,
+    pub backgrounds: Vec<String>,
 }
 
 /// Progress of applying a preset.
@@ -99,24 +106,32 @@ impl Studio {
         Ok(result)
     }
 
-    /// The presets shipped.
-    pub fn presets(&self, app: &AppHandle) -> Result<Vec<String>, AppError> {
-        Ok(self.engine(app)?.1.preset_names())
+    /// The presets and backgrounds shipped.
+    pub fn choices(&self, app: &AppHandle) -> Result<EditChoices, AppError> {
+        let engine = self.engine(app)?;
+        Ok(EditChoices {
+            presets: engine.1.preset_names(),
+            backgrounds: engine.1.background_names(),
+        })
     }
 
-    /// Applies `preset` to `shots` one after the other: a recipe revision each, then its
-    /// print and preview saved in the event. Progress goes out as events; `cancel` stops it
-    /// between shots.
+    /// Applies `preset` (with `background` instead of the preset's, if given) to `shots`
+    /// one after the other: a recipe revision each, then its print and preview saved in the
+    /// event. Progress goes out as events; `cancel` stops it between shots.
     pub fn apply(
         &self,
         app: &AppHandle,
         event: &Event,
         shots: &[Shot],
         preset: &str,
+        background: Option<BackgroundChoice>,
     ) -> Result<(), AppError> {
         let engine = self.engine(app)?;
         let (models, assets) = (&engine.0, &engine.1);
-        let recipe = assets.preset(preset).map_err(portrait_err)?;
+        let mut recipe = assets.preset(preset).map_err(portrait_err)?;
+        if let Some(background) = background {
+            recipe.background = background;
+        }
         self.cancel.store(false, Ordering::Relaxed);
         let total = u32::try_from(shots.len()).unwrap_or(u32::MAX);
         let vars = TextVars {
@@ -294,17 +309,18 @@ pub async fn analyze_shot(
     .map_err(AppError::thread)?
 }
 
-/// The presets that can be applied (assets/presets).
+/// The presets that can be applied (assets/presets) and the background pictures.
 #[tauri::command]
 #[specta::specta]
-pub async fn edit_presets(app: AppHandle) -> Result<Vec<String>, AppError> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<Studio>().presets(&app))
+pub async fn edit_choices(app: AppHandle) -> Result<EditChoices, AppError> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<Studio>().choices(&app))
         .await
         .map_err(AppError::thread)?
 }
 
-/// Applies `preset` to the shots: a recipe revision each and its print and preview in the
-/// event (progress as `EditProgress` events; `cancel_edit` stops between shots).
+/// Applies `preset` to the shots, with `background` instead of the preset's if given: a
+/// recipe revision each and its print and preview in the event (progress as `EditProgress`
+/// events; `cancel_edit` stops between shots).
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_preset(
@@ -312,6 +328,7 @@ pub async fn apply_preset(
     shell: State<'_, Shell>,
     shot_ids: Vec<String>,
     preset: String,
+    background: Option<BackgroundChoice>,
 ) -> Result<(), AppError> {
     let event = shell.event("its shots are edited").await?;
     let all = event.shots().await?;
@@ -320,7 +337,8 @@ pub async fn apply_preset(
         .filter_map(|id| all.iter().find(|s| &s.id == id).cloned())
         .collect();
     tauri::async_runtime::spawn_blocking(move || {
-        app.state::<Studio>().apply(&app, &event, &shots, &preset)
+        app.state::<Studio>()
+            .apply(&app, &event, &shots, &preset, background)
     })
     .await
     .map_err(AppError::thread)?

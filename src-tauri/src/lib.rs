@@ -73,7 +73,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             edit::edit_shots,
             edit::shot_thumbnail,
             edit::analyze_shot,
-            edit::edit_presets,
+            edit::edit_choices,
             edit::apply_preset,
             edit::cancel_edit,
             edit::shot_preview,

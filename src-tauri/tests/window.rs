@@ -257,6 +257,26 @@ async fn create_an_event_in_the_real_window() -> TestResult {
             .select_by_value("strip")
             .await?;
         c.find(Locator::Css("#crop-box")).await?;
+        // Another background for her alone: white instead of the studio backdrop. The
+        // after picture changes when the new render is in.
+        let studio_preview = c.find(Locator::Css("#edit-after")).await?.attr("src").await?;
+        c.find(Locator::Css("#edit-background"))
+            .await?
+            .select_by_value("colour")
+            .await?;
+        c.find(Locator::Css("#edit-colour")).await?;
+        c.find(Locator::Css("#edit-render")).await?.click().await?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let now = c.find(Locator::Css("#edit-after")).await?.attr("src").await?;
+            if now.is_some() && now != studio_preview {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("the after picture never changed to the white background".into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         c.execute("document.getElementById('edit-detail').scrollIntoView()", Vec::new()).await?;
         screenshot(&display, &out_dir.join("window-edit.png"))?;
 
@@ -286,21 +306,42 @@ async fn create_an_event_in_the_real_window() -> TestResult {
         assert_eq!(shot.source, "test camera");
     }
     assert_eq!(shots[2].source, "hot folder: IMG_0001.png");
-    // The Edit screen's work: one recipe revision for her, its print and preview on disk.
+    // The Edit screen's work: two recipe revisions for her (the studio preset, then the
+    // same with a white background), each with its print and preview on disk.
     let recipes = event.recipes(&shots[2].id).await?;
-    assert_eq!(recipes.len(), 1);
+    assert_eq!(recipes.len(), 2);
     assert!(
         recipes[0].body.contains("\"template\":\"4x6-single\""),
         "{}",
         recipes[0].body
     );
-    let renders = event.renders(&recipes[0].id).await?;
-    assert_eq!(
-        renders.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
-        ["preview", "print"]
+    assert!(
+        recipes[1]
+            .body
+            .contains(r#""background":{"kind":"colour","rgb":[255,255,255]}"#),
+        "{}",
+        recipes[1].body
     );
-    let print = image::open(event.root().join(&renders[1].file))?;
-    assert_eq!((print.width(), print.height()), (1200, 1800));
+    let mut prints = Vec::new();
+    for recipe in &recipes {
+        let renders = event.renders(&recipe.id).await?;
+        assert_eq!(
+            renders.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
+            ["preview", "print"]
+        );
+        let print = image::open(event.root().join(&renders[1].file))?.to_rgb8();
+        assert_eq!((print.width(), print.height()), (1200, 1800));
+        prints.push(print);
+    }
+    let mean = |img: &image::RgbImage| {
+        img.as_raw().iter().map(|&v| f64::from(v)).sum::<f64>() / img.as_raw().len() as f64
+    };
+    assert!(
+        mean(&prints[1]) > mean(&prints[0]) + 15.0,
+        "the white background is not brighter: {} vs {}",
+        mean(&prints[1]),
+        mean(&prints[0])
+    );
     let recordings: Vec<_> = std::fs::read_dir(event.root().join("recordings"))?
         .flatten()
         .map(|e| e.path())

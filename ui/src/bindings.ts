@@ -73,13 +73,14 @@ export const commands = {
 	shotThumbnail: (shotId: string, side: number) => typedError<string, AppError>(__TAURI_INVOKE("shot_thumbnail", { shotId, side })),
 	/**  The portrait assistant's look at a shot: quality with reasons, faces, open eyes, crops. */
 	analyzeShot: (shotId: string) => typedError<ShotAnalysis, AppError>(__TAURI_INVOKE("analyze_shot", { shotId })),
-	/**  The presets that can be applied (assets/presets). */
-	editPresets: () => typedError<string[], AppError>(__TAURI_INVOKE("edit_presets")),
+	/**  The presets that can be applied (assets/presets) and the background pictures. */
+	editChoices: () => typedError<EditChoices, AppError>(__TAURI_INVOKE("edit_choices")),
 	/**
-	 *  Applies `preset` to the shots: a recipe revision each and its print and preview in the
-	 *  event (progress as `EditProgress` events; `cancel_edit` stops between shots).
+	 *  Applies `preset` to the shots, with `background` instead of the preset's if given: a
+	 *  recipe revision each and its print and preview in the event (progress as `EditProgress`
+	 *  events; `cancel_edit` stops between shots).
 	 */
-	applyPreset: (shotIds: string[], preset: string) => typedError<null, AppError>(__TAURI_INVOKE("apply_preset", { shotIds, preset })),
+	applyPreset: (shotIds: string[], preset: string, background: BackgroundChoice | null) => typedError<null, AppError>(__TAURI_INVOKE("apply_preset", { shotIds, preset, background })),
 	/**  Stops applying a preset after the shot in hand. */
 	cancelEdit: () => __TAURI_INVOKE<void>("cancel_edit"),
 	/**  The newest render's preview of a shot as a `data:` JPEG, if it has one. */
@@ -112,6 +113,15 @@ export type AppState = {
 	/**  Where the picker suggests new event folders. */
 	default_events_dir: string,
 };
+
+/**  What goes behind the subject. */
+export type BackgroundChoice = 
+/**  The photo's own background. */
+{ kind: "keep" } | { kind: "colour"; rgb: [number, number, number] } | 
+/**  A file of `assets/backgrounds/`. */
+{ kind: "image"; file: string } | 
+/**  Portrait blur; the radius is a share of the photo's longer side (0.01 is soft). */
+{ kind: "blur"; radius: number | null };
 
 /**  A still from the camera the Booth uses, to show that capture works. */
 export type CameraCheck = {
@@ -171,6 +181,12 @@ export type DeviceInfo = {
 	audio: boolean,
 	/**  The system's default device. */
 	default: boolean,
+};
+
+/**  What the Edit screen offers: the presets and the background pictures. */
+export type EditChoices = {
+	presets: string[],
+	backgrounds: string[],
 };
 
 /**  Progress of applying a preset. */

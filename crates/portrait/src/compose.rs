@@ -165,6 +165,19 @@ impl Assets {
         json_names(&self.dir.join("presets"))
     }
 
+    /// The pictures of `assets/backgrounds/` (file names, sorted).
+    pub fn background_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("backgrounds"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".png") || n.ends_with(".jpg"))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// A background image from `assets/backgrounds/` by file name.
     pub fn background(&self, file: &str) -> Result<Arc<RgbImage>, PortraitError> {
         cached(&self.backgrounds, file, || {

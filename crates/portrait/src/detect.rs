@@ -82,7 +82,9 @@ const TILE_STEP: u32 = 288;
 /// small faces of a group) on the whole picture, and with the full-range model on
 /// overlapping tiles too (the faces of a group of five at booth distance are 10-15 px at
 /// 192 px for the whole picture, too small; in a tile they are 25-35 px), and merges all
-/// detections with weighted non-maximum suppression.
+/// detections with weighted non-maximum suppression. The tiles run where the person mask
+/// shows someone whom no face found explains (`Unexplained`), or all of them when the
+/// faces found are small or there are none: a single guest costs no tile.
 #[derive(Debug)]
 pub struct FaceDetector<'m> {
     models: &'m Models,

@@ -5,7 +5,8 @@
 //! resources; `ORT_DYLIB_PATH` may override, never required), the five MediaPipe models
 //! (sessions created once and reused), reading photos upright (EXIF orientation, limits
 //! against decompression bombs), face detection (both BlazeFace models on the whole picture
-//! and the full-range one on tiles, merged with weighted non-maximum suppression), the face
+//! and the full-range one on the tiles where someone may have been missed, merged with
+//! weighted non-maximum suppression), the face
 //! mesh (eye openness, roll, face presence), shot quality (sharpness, exposure, closed eyes,
 //! cut faces, best of a burst) and framing for every print and social format ([`analyze`]
 //! puts them together); and making prints: versioned recipes rendered through enhance

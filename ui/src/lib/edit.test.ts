@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Shot, ShotAnalysis } from "../bindings";
-import { bestShots, cropStyle, progressText, qualityBadge } from "./edit";
+import { backgroundChoice, bestShots, cropStyle, progressText, qualityBadge } from "./edit";
 
 const shot = (id: string, session: string): Shot => ({
   id, session_id: session, seq: 1, taken_at: "", source: "test", width: 10, height: 10, file: "", sha256: "", bytes: 1,
@@ -39,5 +39,16 @@ describe("progressText", () => {
     expect(progressText(3, 10, 0, false, false)).toBe("3 of 10");
     expect(progressText(10, 10, 1, true, false)).toBe("Done: 9 rendered, 1 failed");
     expect(progressText(4, 10, 0, true, true)).toBe("Stopped after 4 of 10");
+  });
+});
+
+describe("backgroundChoice", () => {
+  it("maps the menu to the recipe's background, or none for the preset's own", () => {
+    expect(backgroundChoice("preset", "#000000")).toBeNull();
+    expect(backgroundChoice("keep", "")).toEqual({ kind: "keep" });
+    expect(backgroundChoice("blur", "")).toEqual({ kind: "blur", radius: 0.012 });
+    expect(backgroundChoice("colour", "#1e90ff")).toEqual({ kind: "colour", rgb: [30, 144, 255] });
+    expect(backgroundChoice("colour", "not a colour")).toEqual({ kind: "colour", rgb: [255, 255, 255] });
+    expect(backgroundChoice("image:sunset.png", "")).toEqual({ kind: "image", file: "sunset.png" });
   });
 });

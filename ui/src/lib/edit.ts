@@ -1,4 +1,4 @@
-import type { Shot, ShotAnalysis } from "../bindings";
+import type { BackgroundChoice, Shot, ShotAnalysis } from "../bindings";
 
 export type Level = "good" | "fair" | "poor";
 
@@ -43,4 +43,18 @@ export function progressText(done: number, total: number, failed: number, finish
   if (cancelled) return `Stopped after ${done} of ${total}`;
   if (finished) return `Done: ${done - failed} rendered${failed > 0 ? `, ${failed} failed` : ""}`;
   return `${done} of ${total}`;
+}
+
+/** The detail view's background menu: `preset` (the preset's own), `keep`, `blur`, `colour`,
+ * or `image:FILE`; `colour` is `#rrggbb`. `null` leaves the preset's background. */
+export function backgroundChoice(value: string, colour: string): BackgroundChoice | null {
+  if (value === "keep") return { kind: "keep" };
+  if (value === "blur") return { kind: "blur", radius: 0.012 };
+  if (value === "colour") {
+    const hex = /^#?([0-9a-f]{6})$/i.exec(colour.trim())?.[1] ?? "ffffff";
+    const rgb: [number, number, number] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+    return { kind: "colour", rgb };
+  }
+  if (value.startsWith("image:")) return { kind: "image", file: value.slice("image:".length) };
+  return null;
 }
