@@ -114,7 +114,7 @@ pub fn portrait(photos: u32, batch_photos: u32) -> anyhow::Result<ExitCode> {
         files.push(path);
     }
     outln!(
-        "portrait: {n} photos of 4000x3000 (JPEG), preset studio-4x6 (detect, landmarks, tone, skin, matte, backdrop, frame, compose, sharpen, 300 dpi JPEG)"
+        "portrait: {n} photos of 4000x3000 (JPEG), preset studio-4x6 (detect, landmarks, straighten, tone, skin, matte, backdrop, frame, compose, sharpen, 300 dpi JPEG)"
     );
 
     // One photo at a time, warm sessions (the first photo warms up and is not counted).
