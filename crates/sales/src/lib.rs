@@ -1,7 +1,37 @@
 //! Sales: the offline-first point of sale and order log of an event.
 //!
-//! This crate will own the catalogue (prints, downloads, bundles, RSVP tiers, passes, limited
-//! drops), carts, orders as append-only events, payments, refunds, customers with consent,
-//! the KPIs and the outbox that syncs booths through PostgreSQL. It stores everything in the
-//! event database through `popbooth-store`. Nothing is implemented yet: the sales issue
-//! builds it on the foundation.
+//! Owns the catalogue (prints, downloads, bundles, RSVP tiers, passes, limited drops; prices
+//! in integer minor units with inclusive or exclusive tax) and orders kept as an append-only
+//! log of events in the event database (`sales_event`: time-ordered ids, idempotency keys)
+//! with projections for reading, written in the same durable transaction; limited stock that
+//! never goes below zero; and rebuilding the projections from the log. Everything is stored
+//! through `popbooth-store`'s database (WAL, `synchronous = FULL`). Still to come (the sales
+//! issue): refunds and voids, the KPIs, catalogue import and export, and the outbox that
+//! syncs booths through PostgreSQL.
+
+mod catalog;
+mod error;
+mod orders;
+
+pub use catalog::{Item, ItemKind, NewItem, Tax};
+pub use error::SalesError;
+pub use orders::{CartLine, Customer, OrderLine, PaymentMethod, Receipt, Sale};
+
+use sqlx::SqlitePool;
+
+/// The sales of one open event, as seen from one booth.
+#[derive(Debug, Clone)]
+pub struct Sales {
+    pool: SqlitePool,
+    booth: String,
+}
+
+impl Sales {
+    /// Sales of `event`, recorded as made at `booth` (a name unique at the festival).
+    pub fn new(event: &popbooth_store::Event, booth: &str) -> Sales {
+        Sales {
+            pool: event.pool().clone(),
+            booth: booth.to_owned(),
+        }
+    }
+}

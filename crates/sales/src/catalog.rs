@@ -1,0 +1,189 @@
+//! The event's catalogue: what is for sale, at what price and tax, and how many of a limited
+//! item there are.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::{Sales, SalesError};
+
+/// What an item is; it decides what delivery does after the sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemKind {
+    /// A print of the shot: paper size (`4x6`, `5x7`, `2x6-strip`) and copies per unit.
+    Print { size: String, copies: u32 },
+    /// The digital files, by a link that lives `link_hours` (24 by default).
+    Download { link_hours: u32 },
+    /// Several items sold as one (by SKU).
+    Bundle { skus: Vec<String> },
+    /// A ticket tier with its capacity (the stock) and perks ("a bundled print", "backstage Q&A").
+    Rsvp { perks: Vec<String> },
+    /// A pass valid for `valid_days` from the sale.
+    Pass { valid_days: u32 },
+    /// A limited-drop product (its stock is the drop's size).
+    Drop,
+}
+
+/// Tax on an item, in basis points (2000 = 20%), included in the price or added to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+pub struct Tax {
+    pub rate_bp: u32,
+    pub inclusive: bool,
+}
+
+impl Tax {
+    /// The tax in `amount` (inclusive) or on it (exclusive), rounded half up, and the amount
+    /// the buyer pays.
+    pub fn apply(&self, amount: i64) -> (i64, i64) {
+        let bp = i64::from(self.rate_bp);
+        if bp == 0 {
+            return (0, amount);
+        }
+        if self.inclusive {
+            let tax = (amount * bp * 2 + (10_000 + bp)) / (2 * (10_000 + bp));
+            (tax, amount)
+        } else {
+            let tax = (amount * bp + 5_000) / 10_000;
+            (tax, amount + tax)
+        }
+    }
+}
+
+/// A catalogue entry as written by the operator (or imported).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct NewItem {
+    pub sku: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: ItemKind,
+    /// Price in minor units (cents) of `currency`.
+    pub price_minor: i64,
+    /// ISO 4217 code, e.g. `EUR`.
+    pub currency: String,
+    #[serde(default)]
+    pub tax: Tax,
+    /// Units on offer for limited items (drops, RSVP capacity); `None` is unlimited.
+    #[serde(default)]
+    pub stock: Option<i64>,
+}
+
+/// A catalogue item.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct Item {
+    pub id: String,
+    #[serde(flatten)]
+    pub item: NewItem,
+}
+
+impl Sales {
+    /// Adds `item` to the catalogue (its SKU must be new).
+    pub async fn add_item(&self, item: NewItem) -> Result<Item, SalesError> {
+        if item.currency.len() != 3 || !item.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(SalesError::Invalid(format!(
+                "{:?} is not an ISO 4217 currency code",
+                item.currency
+            )));
+        }
+        if item.price_minor < 0 || item.stock.is_some_and(|s| s < 0) {
+            return Err(SalesError::Invalid(
+                "a price and a stock cannot be negative".into(),
+            ));
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let kind = serde_json::to_string(&item.kind)
+            .map_err(|e| SalesError::Invalid(format!("item kind: {e}")))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
+             tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&item.sku)
+        .bind(&item.name)
+        .bind(&kind)
+        .bind(item.price_minor)
+        .bind(&item.currency)
+        .bind(i64::from(item.tax.rate_bp))
+        .bind(item.tax.inclusive)
+        .bind(item.stock)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO sales_stock (item_id, sold) VALUES (?, 0)")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Item { id, item })
+    }
+
+    /// The catalogue, by SKU.
+    pub async fn items(&self) -> Result<Vec<Item>, SalesError> {
+        let rows = sqlx::query(
+            "SELECT id, sku, name, kind, price_minor, currency, tax_bp, tax_inclusive, stock
+             FROM sales_item ORDER BY sku",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    /// Units of `item_id` left (`None`: unlimited).
+    pub async fn stock_left(&self, item_id: &str) -> Result<Option<i64>, SalesError> {
+        let row: Option<(Option<i64>, i64)> = sqlx::query_as(
+            "SELECT i.stock, s.sold FROM sales_item i JOIN sales_stock s ON s.item_id = i.id
+             WHERE i.id = ?",
+        )
+        .bind(item_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (stock, sold) = row.ok_or_else(|| SalesError::UnknownItem(item_id.into()))?;
+        Ok(stock.map(|s| s - sold))
+    }
+}
+
+pub(crate) fn item_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Item, SalesError> {
+    let kind: String = row.try_get("kind")?;
+    let tax_bp: i64 = row.try_get("tax_bp")?;
+    Ok(Item {
+        id: row.try_get("id")?,
+        item: NewItem {
+            sku: row.try_get("sku")?,
+            name: row.try_get("name")?,
+            kind: serde_json::from_str(&kind)
+                .map_err(|e| SalesError::Corrupt(format!("item kind {kind:?}: {e}")))?,
+            price_minor: row.try_get("price_minor")?,
+            currency: row.try_get("currency")?,
+            tax: Tax {
+                rate_bp: u32::try_from(tax_bp)
+                    .map_err(|_| SalesError::Corrupt(format!("tax rate {tax_bp}")))?,
+                inclusive: row.try_get("tax_inclusive")?,
+            },
+            stock: row.try_get("stock")?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taxes_included_and_added_round_half_up() {
+        let vat = |inclusive| Tax {
+            rate_bp: 2000,
+            inclusive,
+        };
+        // 12.00 including 20%: 2.00 of it is tax.
+        assert_eq!(vat(true).apply(1200), (200, 1200));
+        // 10.00 plus 20%: 2.00 on top.
+        assert_eq!(vat(false).apply(1000), (200, 1200));
+        // 0.05 plus 7%: 0.0035, rounds to 0.
+        let low = Tax {
+            rate_bp: 700,
+            inclusive: false,
+        };
+        assert_eq!(low.apply(5), (0, 5));
+        assert_eq!(low.apply(50), (4, 54));
+        assert_eq!(Tax::default().apply(999), (0, 999));
+    }
+}

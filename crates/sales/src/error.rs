@@ -1,0 +1,20 @@
+use thiserror::Error;
+
+/// What can go wrong selling.
+#[derive(Debug, Error)]
+pub enum SalesError {
+    #[error("the event database failed: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("no item {0} in the catalogue")]
+    UnknownItem(String),
+    #[error("{name} is sold out ({left} left, {wanted} wanted)")]
+    SoldOut {
+        name: String,
+        left: i64,
+        wanted: i64,
+    },
+    #[error("the sale is not valid: {0}")]
+    Invalid(String),
+    #[error("a stored record is damaged: {0}")]
+    Corrupt(String),
+}
