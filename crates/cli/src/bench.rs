@@ -219,6 +219,31 @@ pub fn portrait(photos: u32, batch_photos: u32) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `popbooth bench sales`: `n` durable sales through the domain layer and the same rows
+/// through plain statements, alternating `runs` times, each on a fresh event.
+pub async fn sales(n: u32, runs: u32) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(n > 0 && runs > 0, "--sales and --runs must be at least 1");
+    let tmp = tempfile_dir()?;
+    outln!(
+        "sales: {n} durable sales a run (order, line, payment and events in one transaction, synchronous FULL), best of {runs}"
+    );
+    let (mut ours, mut theirs) = (0.0f64, 0.0f64);
+    for run in 0..runs {
+        let o = popbooth_sales::bench::domain(&tmp.join(format!("domain-{run}")), n).await?;
+        let t = popbooth_sales::bench::baseline(&tmp.join(format!("plain-{run}")), n).await?;
+        outln!(
+            "  run {}: popbooth {o:.0} sales/s, plain sqlx {t:.0} sales/s",
+            run + 1
+        );
+        ours = ours.max(o);
+        theirs = theirs.max(t);
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    outln!("  popbooth: {ours:.0} sales/s; plain sqlx inserts: {theirs:.0} sales/s");
+    outln!("ratio: {:.2}", ours / theirs);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// A fresh folder under the system's temporary folder.
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!(

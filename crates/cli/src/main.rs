@@ -8,6 +8,7 @@ mod doctor;
 mod event;
 mod output;
 mod portrait;
+mod sales;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,9 +48,29 @@ enum Command {
     Portrait(PortraitCommand),
     /// Renders a folder of photos with a preset into 300 dpi prints, in parallel
     Batch(portrait::BatchArgs),
+    /// The event's sales
+    #[command(subcommand)]
+    Sales(SalesCommand),
     /// Benchmarks against their anchors; each ends with the line `ratio: R` (higher is better)
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SalesCommand {
+    /// The KPIs (revenue, orders, average order, conversion, attach rate, repeat customers,
+    /// busiest hour), or every order as CSV
+    Report {
+        /// The event folder
+        #[arg(long)]
+        event: PathBuf,
+        /// Every order as CSV (UTF-8; formula-looking cells neutralised)
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +134,16 @@ enum BenchCommand {
         /// Photos in the batch run
         #[arg(long, default_value_t = 20)]
         batch: u32,
+    },
+    /// Durable sales (order, line, payment and their events in one transaction, synchronous
+    /// FULL) through the sales crate, and the same rows through plain sqlx statements in the
+    /// same run; ratio = our sales per second over the plain statements'
+    Sales {
+        #[arg(long, default_value_t = 2000)]
+        sales: u32,
+        /// Runs of each side, alternating; the best of each counts
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
     },
     /// Encodes 1920x1080 testsrc2 with libx264 (preset veryfast) in-process and with the
     /// `ffmpeg` tool in the same run; ratio = our frame rate over the tool's
@@ -192,6 +223,10 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Portrait { photos, batch }) => {
                 bench::portrait(photos, batch)
             }
+            Command::Sales(SalesCommand::Report { event, csv, json }) => {
+                sales::report(&event, csv, json).await
+            }
+            Command::Bench(BenchCommand::Sales { sales, runs }) => bench::sales(sales, runs).await,
             Command::Bench(BenchCommand::Encode {
                 frames,
                 runs,

@@ -618,3 +618,38 @@ fn portrait_analyze_json_has_faces_quality_and_crops() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn sales_report_of_a_new_event_in_json_and_csv() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Fair");
+    let out = popbooth()
+        .args(["event", "create", "--name", "Fair"])
+        .arg(&dir)
+        .output()?;
+    assert!(out.status.success());
+    let out = popbooth()
+        .args(["sales", "report", "--json", "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["kpis"]["orders"], 0);
+    assert_eq!(report["kpis"]["revenue_minor"], 0);
+    assert_eq!(report["kpis"]["currency"], Value::Null);
+    let out = popbooth()
+        .args(["sales", "report", "--csv", "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout)?,
+        "order,time,customer,email,total_minor,paid_minor,currency,status\n"
+    );
+    Ok(())
+}

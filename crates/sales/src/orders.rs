@@ -170,6 +170,7 @@ impl Sales {
         .await?;
         project_order(&mut tx, &order_id, &placed).await?;
         let total: i64 = placed.lines.iter().map(|l| l.total_minor).sum();
+        let (mut paid, mut tendered) = (0, 0);
         if let Some(method) = &sale.payment {
             let amount = match method {
                 PaymentMethod::Cash { tendered_minor } if *tendered_minor < total => {
@@ -185,10 +186,24 @@ impl Sales {
             self.append(&mut tx, &order_id, "payment_taken", &taken, None)
                 .await?;
             project_payment(&mut tx, &order_id, &taken).await?;
+            paid = amount;
+            if let PaymentMethod::Cash { tendered_minor } = method {
+                tendered = *tendered_minor;
+            }
         }
-        let receipt = receipt_of(&mut tx, &order_id, false).await?;
         tx.commit().await?;
-        Ok(receipt)
+        // The receipt from what was just written (a replay reads it back: `receipt_of`).
+        Ok(Receipt {
+            order_id,
+            currency: placed.currency,
+            total_minor: total,
+            tax_minor: placed.lines.iter().map(|l| l.tax_minor).sum(),
+            lines: placed.lines,
+            paid_minor: paid,
+            change_minor: (tendered - total).max(0),
+            status: if paid >= total { "paid" } else { "open" }.into(),
+            replayed: false,
+        })
     }
 
     /// The receipt of the order the key `key` placed, if it did.

@@ -302,3 +302,75 @@ async fn acknowledged_sales_survive_kill_9() -> TestResult {
     event.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn kpis_count_revenue_conversion_attach_and_repeat_customers() -> TestResult {
+    use popbooth_store::{NewShot, SessionKind};
+    let dir = tempfile::tempdir()?;
+    let event = Event::create(&dir.path().join("Fair"), "Fair").await?;
+    let sales = Sales::new(&event, "booth-a");
+    let item = sales.add_item(print(None)).await?;
+    // Four capture sessions; Zoë buys in two of them (one order of 2 units), Ana in one.
+    let mut shots = Vec::new();
+    for i in 0..4u8 {
+        let session = event.start_session(SessionKind::Single, 1).await?;
+        let shot = event
+            .add_shot(
+                &session,
+                1,
+                NewShot {
+                    source: "test",
+                    width: 1,
+                    height: 1,
+                    extension: "jpg",
+                    data: &[i; 4],
+                },
+            )
+            .await?;
+        shots.push(shot.id);
+    }
+    let buy = |key: &str, shot: &str, qty: u32, customer: Customer| Sale {
+        shots: vec![shot.to_owned()],
+        customer,
+        ..sale(key, &item.id, qty, Some(PaymentMethod::Complimentary))
+    };
+    let zoe = Customer {
+        name: "Zoë".into(),
+        email: Some("zoe@example.com".into()),
+        ..Customer::default()
+    };
+    let ana = Customer {
+        name: "=cmd|' /C calc'!A0".into(),
+        ..Customer::default()
+    };
+    sales.sell(&buy("a", &shots[0], 2, zoe.clone())).await?;
+    sales.sell(&buy("b", &shots[1], 1, zoe)).await?;
+    sales.sell(&buy("c", &shots[2], 1, ana)).await?;
+    let k = sales.kpis().await?;
+    assert_eq!(k.orders, 3);
+    assert_eq!(k.revenue_minor, 2400 + 1200 + 1200);
+    assert_eq!(k.average_order_minor, 1600);
+    assert_eq!(k.sessions, 4);
+    assert!((k.conversion - 0.75).abs() < 1e-9, "{}", k.conversion);
+    assert!(
+        (k.attach_rate - 1.0 / 3.0).abs() < 1e-9,
+        "{}",
+        k.attach_rate
+    );
+    assert!(
+        (k.repeat_customers - 0.5).abs() < 1e-9,
+        "{}",
+        k.repeat_customers
+    );
+    assert_eq!(k.orders_per_hour.iter().map(|h| h.1).sum::<u32>(), 3);
+    // The CSV keeps UTF-8 names and turns the formula into text.
+    let csv = sales.orders_csv().await?;
+    assert_eq!(csv.lines().count(), 4);
+    assert!(
+        csv.contains(",Zoë,zoe@example.com,2400,2400,EUR,paid"),
+        "{csv}"
+    );
+    assert!(csv.contains(",'=cmd|' /C calc'!A0,"), "{csv}");
+    event.close().await;
+    Ok(())
+}

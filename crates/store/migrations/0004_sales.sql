@@ -24,6 +24,7 @@ CREATE TABLE sales_event (
     booth           TEXT    NOT NULL,
     at              TEXT    NOT NULL                      -- RFC 3339, UTC
 );
+CREATE INDEX sales_event_order ON sales_event (order_id);
 
 CREATE TABLE sales_order (
     id              TEXT    PRIMARY KEY,
@@ -59,6 +60,7 @@ CREATE TABLE sales_payment (
     amount_minor    INTEGER NOT NULL,
     at              TEXT    NOT NULL
 );
+CREATE INDEX sales_payment_order ON sales_payment (order_id);
 
 -- Units of a limited item sold (kept beside the catalogue so that the check and the
 -- decrement are one statement: never below zero, one winner for the last unit).
