@@ -58,6 +58,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SalesCommand {
+    /// Imports or exports the event's catalogue (JSON)
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// The KPIs (revenue, orders, average order, conversion, attach rate, repeat customers,
     /// busiest hour), or every order as CSV
     Report {
@@ -119,6 +122,23 @@ enum PortraitCommand {
         /// Print one JSON object instead of text
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Adds the items of FILE (`{"items": [...]}`) to the catalogue; known SKUs are updated
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        event: PathBuf,
+    },
+    /// Prints the catalogue as JSON (or writes it to --out)
+    Export {
+        #[arg(long)]
+        event: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -222,6 +242,12 @@ fn main() -> ExitCode {
             Command::Batch(args) => portrait::batch(&args),
             Command::Bench(BenchCommand::Portrait { photos, batch }) => {
                 bench::portrait(photos, batch)
+            }
+            Command::Sales(SalesCommand::Catalog(CatalogCommand::Import { file, event })) => {
+                sales::import_catalog(&event, &file).await
+            }
+            Command::Sales(SalesCommand::Catalog(CatalogCommand::Export { event, out })) => {
+                sales::export_catalog(&event, out.as_deref()).await
             }
             Command::Sales(SalesCommand::Report { event, csv, json }) => {
                 sales::report(&event, csv, json).await

@@ -1,4 +1,5 @@
-//! `popbooth sales report`: the event's KPIs, or its orders as CSV.
+//! `popbooth sales report` (the event's KPIs, or its orders as CSV) and `popbooth sales
+//! catalog import|export`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -60,4 +61,29 @@ fn event_name(dir: &Path) -> String {
     dir.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// `popbooth sales catalog import FILE --event DIR`.
+pub async fn import_catalog(dir: &Path, file: &Path) -> anyhow::Result<ExitCode> {
+    let json = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let event = Event::open(dir).await?;
+    let result = Sales::new(&event, "cli").import_catalog(&json).await;
+    event.close().await;
+    let report = result?;
+    outln!("{} added, {} updated", report.added, report.updated);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `popbooth sales catalog export --event DIR [--out FILE]`.
+pub async fn export_catalog(dir: &Path, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let event = Event::open(dir).await?;
+    let result = Sales::new(&event, "cli").export_catalog().await;
+    event.close().await;
+    let json = result?;
+    match out {
+        Some(path) => popbooth_store::write_atomically(path, json.as_bytes())?,
+        None => outln!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }

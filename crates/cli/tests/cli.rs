@@ -653,3 +653,54 @@ fn sales_report_of_a_new_event_in_json_and_csv() -> Result<(), Box<dyn std::erro
     );
     Ok(())
 }
+
+#[test]
+fn a_catalogue_imports_and_exports_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Fair");
+    let created = popbooth()
+        .args(["event", "create", "--name", "Fair"])
+        .arg(&dir)
+        .output()?;
+    assert!(created.status.success());
+    let file = tmp.path().join("catalogue.json");
+    std::fs::write(
+        &file,
+        r#"{ "items": [ { "sku": "P46", "name": "4x6 print", "kind": "print", "size": "4x6",
+             "copies": 1, "price_minor": 1200, "currency": "EUR",
+             "tax": { "rate_bp": 2000, "inclusive": true } } ] }"#,
+    )?;
+    let out = popbooth()
+        .args(["sales", "catalog", "import"])
+        .arg(&file)
+        .arg("--event")
+        .arg(&dir)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout)?, "1 added, 0 updated\n");
+    let out = popbooth()
+        .args(["sales", "catalog", "export", "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(out.status.success());
+    let exported: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(exported["items"][0]["sku"], "P46");
+    assert_eq!(exported["items"][0]["kind"], "print");
+    assert_eq!(exported["items"][0]["price_minor"], 1200);
+    assert_eq!(exported["items"][0]["stock"], Value::Null);
+    // A broken file is refused with a reason, and changes nothing.
+    std::fs::write(&file, "{ nope")?;
+    let out = popbooth()
+        .args(["sales", "catalog", "import"])
+        .arg(&file)
+        .arg("--event")
+        .arg(&dir)
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the catalogue"));
+    Ok(())
+}

@@ -78,42 +78,67 @@ pub struct Item {
 impl Sales {
     /// Adds `item` to the catalogue (its SKU must be new).
     pub async fn add_item(&self, item: NewItem) -> Result<Item, SalesError> {
-        if item.currency.len() != 3 || !item.currency.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(SalesError::Invalid(format!(
-                "{:?} is not an ISO 4217 currency code",
-                item.currency
-            )));
-        }
-        if item.price_minor < 0 || item.stock.is_some_and(|s| s < 0) {
-            return Err(SalesError::Invalid(
-                "a price and a stock cannot be negative".into(),
-            ));
-        }
-        let id = uuid::Uuid::now_v7().to_string();
-        let kind = serde_json::to_string(&item.kind)
-            .map_err(|e| SalesError::Invalid(format!("item kind: {e}")))?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
-             tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&item.sku)
-        .bind(&item.name)
-        .bind(&kind)
-        .bind(item.price_minor)
-        .bind(&item.currency)
-        .bind(i64::from(item.tax.rate_bp))
-        .bind(item.tax.inclusive)
-        .bind(item.stock)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO sales_stock (item_id, sold) VALUES (?, 0)")
+        let id = insert_item(&mut tx, &item).await?;
+        tx.commit().await?;
+        Ok(Item { id, item })
+    }
+
+    /// Imports a catalogue (as exported by [`Sales::export_catalog`]): new SKUs are added,
+    /// known ones updated (name, kind, price, tax, stock), all or nothing. A limited item's
+    /// stock cannot go under what is already sold.
+    pub async fn import_catalog(&self, json: &str) -> Result<CatalogImport, SalesError> {
+        let catalog: Catalog = serde_json::from_str(json)
+            .map_err(|e| SalesError::Invalid(format!("the catalogue: {e}")))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut report = CatalogImport::default();
+        for item in &catalog.items {
+            let known: Option<(String, i64)> = sqlx::query_as(
+                "SELECT i.id, s.sold FROM sales_item i JOIN sales_stock s ON s.item_id = i.id
+                 WHERE i.sku = ?",
+            )
+            .bind(&item.sku)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, sold)) = known else {
+                insert_item(&mut tx, item).await?;
+                report.added += 1;
+                continue;
+            };
+            validate(item)?;
+            if item.stock.is_some_and(|s| s < sold) {
+                return Err(SalesError::Invalid(format!(
+                    "{}: a stock of {} is less than the {sold} already sold",
+                    item.sku,
+                    item.stock.unwrap_or(0)
+                )));
+            }
+            sqlx::query(
+                "UPDATE sales_item SET name = ?, kind = ?, price_minor = ?, currency = ?,
+                 tax_bp = ?, tax_inclusive = ?, stock = ? WHERE id = ?",
+            )
+            .bind(&item.name)
+            .bind(kind_json(&item.kind)?)
+            .bind(item.price_minor)
+            .bind(&item.currency)
+            .bind(i64::from(item.tax.rate_bp))
+            .bind(item.tax.inclusive)
+            .bind(item.stock)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
+            report.updated += 1;
+        }
         tx.commit().await?;
-        Ok(Item { id, item })
+        Ok(report)
+    }
+
+    /// The catalogue as JSON (`{"items": [...]}`), for [`Sales::import_catalog`] at another
+    /// booth or event.
+    pub async fn export_catalog(&self) -> Result<String, SalesError> {
+        let items = self.items().await?.into_iter().map(|i| i.item).collect();
+        serde_json::to_string_pretty(&Catalog { items })
+            .map_err(|e| SalesError::Invalid(format!("the catalogue: {e}")))
     }
 
     /// The catalogue, by SKU.
@@ -161,6 +186,71 @@ pub(crate) fn item_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Item, Sales
             stock: row.try_get("stock")?,
         },
     })
+}
+
+/// A catalogue as imported and exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Catalog {
+    items: Vec<NewItem>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CatalogImport {
+    pub added: u32,
+    pub updated: u32,
+}
+
+fn validate(item: &NewItem) -> Result<(), SalesError> {
+    if item.currency.len() != 3 || !item.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(SalesError::Invalid(format!(
+            "{}: {:?} is not an ISO 4217 currency code",
+            item.sku, item.currency
+        )));
+    }
+    if item.sku.trim().is_empty() || item.name.trim().is_empty() {
+        return Err(SalesError::Invalid("an item needs a SKU and a name".into()));
+    }
+    if item.price_minor < 0 || item.stock.is_some_and(|s| s < 0) {
+        return Err(SalesError::Invalid(format!(
+            "{}: a price and a stock cannot be negative",
+            item.sku
+        )));
+    }
+    Ok(())
+}
+
+fn kind_json(kind: &ItemKind) -> Result<String, SalesError> {
+    serde_json::to_string(kind).map_err(|e| SalesError::Invalid(format!("item kind: {e}")))
+}
+
+/// Inserts a new item and its stock row; its id.
+async fn insert_item(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    item: &NewItem,
+) -> Result<String, SalesError> {
+    validate(item)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
+         tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&item.sku)
+    .bind(&item.name)
+    .bind(kind_json(&item.kind)?)
+    .bind(item.price_minor)
+    .bind(&item.currency)
+    .bind(i64::from(item.tax.rate_bp))
+    .bind(item.tax.inclusive)
+    .bind(item.stock)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO sales_stock (item_id, sold) VALUES (?, 0)")
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! in integer minor units with inclusive or exclusive tax) and orders kept as an append-only
 //! log of events in the event database (`sales_event`: time-ordered ids, idempotency keys)
 //! with projections for reading, written in the same durable transaction; limited stock that
-//! never goes below zero; rebuilding the projections from the log; the KPIs and a
-//! formula-safe CSV of the orders. Everything is stored through `popbooth-store`'s database
+//! never goes below zero; rebuilding the projections from the log; catalogue import and
+//! export (JSON); the KPIs and a formula-safe CSV of the orders. Everything is stored through `popbooth-store`'s database
 //! (WAL, `synchronous = FULL`). Still to come (the sales issue): refunds and voids, catalogue
-//! import and export, and the outbox that syncs booths through PostgreSQL.
+//! CSV, and the outbox that syncs booths through PostgreSQL.
 
 pub mod bench;
 mod catalog;
@@ -15,7 +15,7 @@ mod error;
 mod kpis;
 mod orders;
 
-pub use catalog::{Item, ItemKind, NewItem, Tax};
+pub use catalog::{CatalogImport, Item, ItemKind, NewItem, Tax};
 pub use error::SalesError;
 pub use kpis::{Kpis, csv_cell};
 pub use orders::{CartLine, Customer, OrderLine, PaymentMethod, Receipt, Sale};

@@ -374,3 +374,39 @@ async fn kpis_count_revenue_conversion_attach_and_repeat_customers() -> TestResu
     event.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_catalogue_exported_imports_elsewhere_and_updates_by_sku() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let first = Event::create(&dir.path().join("A"), "A").await?;
+    let a = Sales::new(&first, "booth-a");
+    a.add_item(print(None)).await?;
+    let drop = a.add_item(print(Some(5))).await?;
+    let exported = a.export_catalog().await?;
+    // Another event takes the whole catalogue.
+    let second = Event::create(&dir.path().join("B"), "B").await?;
+    let b = Sales::new(&second, "booth-b");
+    let report = b.import_catalog(&exported).await?;
+    assert_eq!((report.added, report.updated), (2, 0));
+    let strip =
+        |items: Vec<popbooth_sales::Item>| items.into_iter().map(|i| i.item).collect::<Vec<_>>();
+    assert_eq!(strip(b.items().await?), strip(a.items().await?));
+    // Re-importing with a new price updates by SKU; stock may not go under what is sold.
+    a.sell(&sale("k", &drop.id, 3, None)).await?;
+    let cheaper = exported.replace("1200", "900");
+    assert_eq!(a.import_catalog(&cheaper).await?.updated, 2);
+    assert!(a.items().await?.iter().all(|i| i.item.price_minor == 900));
+    let too_few = cheaper.replace("\"stock\": 5", "\"stock\": 2");
+    assert_ne!(too_few, cheaper, "the export carries the stock");
+    assert!(matches!(
+        a.import_catalog(&too_few).await,
+        Err(SalesError::Invalid(_))
+    ));
+    assert!(matches!(
+        a.import_catalog("{ nope").await,
+        Err(SalesError::Invalid(_))
+    ));
+    first.close().await;
+    second.close().await;
+    Ok(())
+}
