@@ -15,7 +15,7 @@ use crate::{Customer, Sales, SalesError};
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct Kpis {
     pub currency: Option<String>,
-    /// Paid money (payments taken).
+    /// Paid money (payments taken, less refunds). Voided orders do not count.
     pub revenue_minor: i64,
     pub orders: u32,
     pub paid_orders: u32,
@@ -37,7 +37,7 @@ impl Sales {
     pub async fn kpis(&self) -> Result<Kpis, SalesError> {
         let orders: Vec<(String, String, String, i64, i64, String)> = sqlx::query_as(
             "SELECT id, customer, currency, total_minor, paid_minor, created_at FROM sales_order
-             ORDER BY id",
+             WHERE status != 'void' ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;

@@ -6,8 +6,8 @@
 //! with projections for reading, written in the same durable transaction; limited stock that
 //! never goes below zero; rebuilding the projections from the log; catalogue import and
 //! export (JSON); the KPIs and a formula-safe CSV of the orders. Everything is stored through `popbooth-store`'s database
-//! (WAL, `synchronous = FULL`). Still to come (the sales issue): refunds and voids, catalogue
-//! CSV, and the outbox that syncs booths through PostgreSQL.
+//! (WAL, `synchronous = FULL`). Refunds and voids are events too. Still to come (the sales
+//! issue): the catalogue as CSV, and the outbox that syncs booths through PostgreSQL.
 
 pub mod bench;
 mod catalog;

@@ -1,5 +1,5 @@
 //! Orders as events. A sale is one transaction that appends its events (`order_placed`,
-//! `payment_taken`) with a time-ordered id and the command's idempotency key, takes limited
+//! `payment_taken`; later `refund_issued`, `order_voided`) with a time-ordered id and the command's idempotency key, takes limited
 //! stock with a single guarded update, and writes the projections read by the screens. The
 //! database is in WAL mode with `synchronous = FULL` (the store opens it so): when `sell`
 //! returns, the sale survives a crash and a power cut. A retried command (a double tap, a
@@ -83,6 +83,20 @@ struct PaymentTaken {
     payment_id: String,
     method: PaymentMethod,
     amount_minor: i64,
+}
+
+/// The `refund_issued` event's body (money back on an order; a payment row of minus it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct RefundIssued {
+    refund_id: String,
+    amount_minor: i64,
+    reason: String,
+}
+
+/// The `order_voided` event's body: the order is cancelled and its units go back on offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OrderVoided {
+    reason: String,
 }
 
 /// What the customer gets once the sale is on disk.
@@ -249,6 +263,82 @@ impl Sales {
         Ok(())
     }
 
+    /// Gives `amount_minor` back on order `order_id` (up to what was paid). Retrying with
+    /// the same key does nothing more. The order's status becomes `refunded` when nothing
+    /// paid is left.
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        amount_minor: i64,
+        reason: &str,
+        idempotency_key: &str,
+    ) -> Result<Receipt, SalesError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
+            tx.rollback().await?;
+            return Ok(receipt);
+        }
+        let (paid, status) = order_state(&mut tx, order_id).await?;
+        if status == "void" || amount_minor <= 0 || amount_minor > paid {
+            return Err(SalesError::Invalid(format!(
+                "cannot refund {amount_minor} of an order with {paid} paid ({status})"
+            )));
+        }
+        let refund = RefundIssued {
+            refund_id: uuid::Uuid::now_v7().to_string(),
+            amount_minor,
+            reason: reason.to_owned(),
+        };
+        self.append(
+            &mut tx,
+            order_id,
+            "refund_issued",
+            &refund,
+            Some(idempotency_key),
+        )
+        .await?;
+        project_refund(&mut tx, order_id, &refund).await?;
+        let receipt = receipt_of(&mut tx, order_id, false).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    /// Cancels order `order_id` before anything was paid (refund first otherwise): its
+    /// limited units go back on offer. Retrying with the same key does nothing more.
+    pub async fn void(
+        &self,
+        order_id: &str,
+        reason: &str,
+        idempotency_key: &str,
+    ) -> Result<Receipt, SalesError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
+            tx.rollback().await?;
+            return Ok(receipt);
+        }
+        let (paid, status) = order_state(&mut tx, order_id).await?;
+        if status == "void" || paid > 0 {
+            return Err(SalesError::Invalid(format!(
+                "cannot void an order with {paid} paid ({status}): refund it first"
+            )));
+        }
+        let voided = OrderVoided {
+            reason: reason.to_owned(),
+        };
+        self.append(
+            &mut tx,
+            order_id,
+            "order_voided",
+            &voided,
+            Some(idempotency_key),
+        )
+        .await?;
+        project_void(&mut tx, order_id).await?;
+        let receipt = receipt_of(&mut tx, order_id, false).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
     /// Throws the projections away and rebuilds them from the events, in order: what a
     /// reader sees is exactly what the log says.
     pub async fn rebuild_projections(&self) -> Result<(), SalesError> {
@@ -288,6 +378,11 @@ impl Sales {
                     let taken: PaymentTaken = serde_json::from_str(&body).map_err(corrupt)?;
                     project_payment(&mut tx, &order_id, &taken).await?;
                 }
+                "refund_issued" => {
+                    let refund: RefundIssued = serde_json::from_str(&body).map_err(corrupt)?;
+                    project_refund(&mut tx, &order_id, &refund).await?;
+                }
+                "order_voided" => project_void(&mut tx, &order_id).await?,
                 other => {
                     return Err(SalesError::Corrupt(format!("unknown event kind {other:?}")));
                 }
@@ -410,6 +505,62 @@ async fn project_payment(
     .bind(order_id)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// What order `order_id` has been paid, and its status.
+async fn order_state(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+) -> Result<(i64, String), SalesError> {
+    sqlx::query_as("SELECT paid_minor, status FROM sales_order WHERE id = ?")
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| SalesError::Invalid(format!("no order {order_id}")))
+}
+
+async fn project_refund(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    refund: &RefundIssued,
+) -> Result<(), SalesError> {
+    sqlx::query(
+        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at)
+         VALUES (?, ?, '{\"method\":\"refund\"}', ?, ?)",
+    )
+    .bind(&refund.refund_id)
+    .bind(order_id)
+    .bind(-refund.amount_minor)
+    .bind(uuid_time(&refund.refund_id))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE sales_order SET paid_minor = paid_minor - ?,
+         status = CASE WHEN paid_minor - ? <= 0 THEN 'refunded' ELSE 'open' END WHERE id = ?",
+    )
+    .bind(refund.amount_minor)
+    .bind(refund.amount_minor)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn project_void(tx: &mut Transaction<'_, Sqlite>, order_id: &str) -> Result<(), SalesError> {
+    sqlx::query(
+        "UPDATE sales_stock SET sold = sold - (SELECT COALESCE(SUM(l.qty), 0) FROM sales_line l
+         WHERE l.order_id = ? AND l.item_id = sales_stock.item_id)
+         WHERE item_id IN (SELECT item_id FROM sales_line WHERE order_id = ?)",
+    )
+    .bind(order_id)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE sales_order SET status = 'void' WHERE id = ?")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

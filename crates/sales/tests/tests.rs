@@ -188,7 +188,7 @@ async fn the_projections_rebuilt_from_the_events_are_the_same() -> TestResult {
     let event = Event::create(&dir.path().join("Fair"), "Fair").await?;
     let sales = Sales::new(&event, "booth-a");
     let printed = sales.add_item(print(None)).await?;
-    let drop = sales.add_item(print(Some(10))).await?;
+    let drop = sales.add_item(print(Some(20))).await?;
     for i in 0..20 {
         let item = if i % 3 == 0 { &drop.id } else { &printed.id };
         let payment = match i % 4 {
@@ -205,6 +205,22 @@ async fn the_projections_rebuilt_from_the_events_are_the_same() -> TestResult {
             .sell(&sale(&format!("k{i}"), item, 1 + i % 2, payment))
             .await?;
     }
+    // A refund and a void are events too.
+    let paid = sales
+        .sell(&sale(
+            "r",
+            &printed.id,
+            1,
+            Some(PaymentMethod::Complimentary),
+        ))
+        .await?;
+    sales
+        .refund(&paid.order_id, 500, "smudged", "refund-r")
+        .await?;
+    let open = sales.sell(&sale("v", &drop.id, 2, None)).await?;
+    sales
+        .void(&open.order_id, "changed her mind", "void-v")
+        .await?;
     let before = projections(&event).await?;
     assert!(before.len() > 40);
     sales.rebuild_projections().await?;
@@ -408,5 +424,49 @@ async fn a_catalogue_exported_imports_elsewhere_and_updates_by_sku() -> TestResu
     ));
     first.close().await;
     second.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn refunds_and_voids_are_recorded_once_and_give_stock_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let event = Event::create(&dir.path().join("Fair"), "Fair").await?;
+    let sales = Sales::new(&event, "booth-a");
+    let drop = sales.add_item(print(Some(4))).await?;
+    let card = Some(PaymentMethod::Card {
+        reference: "T-1".into(),
+    });
+    let paid = sales.sell(&sale("paid", &drop.id, 1, card)).await?;
+    // Part of it back, then the rest; the same key twice refunds once.
+    let part = sales
+        .refund(&paid.order_id, 200, "late", "refund-1")
+        .await?;
+    assert_eq!((part.paid_minor, part.status.as_str()), (1000, "open"));
+    let again = sales
+        .refund(&paid.order_id, 200, "late", "refund-1")
+        .await?;
+    assert!(again.replayed);
+    assert_eq!(again.paid_minor, 1000);
+    let all = sales
+        .refund(&paid.order_id, 1000, "late", "refund-2")
+        .await?;
+    assert_eq!((all.paid_minor, all.status.as_str()), (0, "refunded"));
+    assert!(
+        sales
+            .refund(&paid.order_id, 1, "more", "refund-3")
+            .await
+            .is_err()
+    );
+    // A paid order cannot be voided; an open one can, and its units go back.
+    let open = sales.sell(&sale("open", &drop.id, 3, None)).await?;
+    assert_eq!(sales.stock_left(&drop.id).await?, Some(0));
+    let voided = sales.void(&open.order_id, "no", "void-1").await?;
+    assert_eq!(voided.status, "void");
+    assert_eq!(sales.stock_left(&drop.id).await?, Some(3));
+    assert!(sales.void(&open.order_id, "no", "void-2").await.is_err());
+    // Revenue counts what is kept: nothing (refunded in full), the void not at all.
+    let k = sales.kpis().await?;
+    assert_eq!((k.orders, k.revenue_minor), (1, 0));
+    event.close().await;
     Ok(())
 }
