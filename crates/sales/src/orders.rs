@@ -1,9 +1,10 @@
 //! Orders as events. A sale is one transaction that appends its events (`order_placed`,
-//! `payment_taken`; later `refund_issued`, `order_voided`) with a time-ordered id and the command's idempotency key, takes limited
-//! stock with a single guarded update, and writes the projections read by the screens. The
-//! database is in WAL mode with `synchronous = FULL` (the store opens it so): when `sell`
-//! returns, the sale survives a crash and a power cut. A retried command (a double tap, a
-//! timeout) finds its key and gets the first receipt back.
+//! `payment_taken`; later `refund_issued`, `order_voided`) with a time-ordered id and the
+//! command's idempotency key, takes limited stock with a single guarded update, and writes
+//! the projections read by the screens. The database is in WAL mode with
+//! `synchronous = FULL` (the store opens it so): when `sell` returns, the sale survives a
+//! crash and a power cut. A retried command (a double tap, a timeout) finds its key and gets
+//! the first receipt back.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Sqlite, Transaction};
