@@ -486,27 +486,7 @@ async fn project_payment(
 ) -> Result<(), SalesError> {
     let method = serde_json::to_string(&taken.method)
         .map_err(|e| SalesError::Invalid(format!("payment: {e}")))?;
-    sqlx::query(
-        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(&taken.payment_id)
-    .bind(order_id)
-    .bind(method)
-    .bind(taken.amount_minor)
-    .bind(uuid_time(&taken.payment_id))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE sales_order SET paid_minor = paid_minor + ?,
-         status = CASE WHEN paid_minor + ? >= total_minor THEN 'paid' ELSE 'open' END
-         WHERE id = ?",
-    )
-    .bind(taken.amount_minor)
-    .bind(taken.amount_minor)
-    .bind(order_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    project_money(tx, order_id, &taken.payment_id, &method, taken.amount_minor).await
 }
 
 /// What order `order_id` has been paid, and its status.
@@ -526,22 +506,44 @@ async fn project_refund(
     order_id: &str,
     refund: &RefundIssued,
 ) -> Result<(), SalesError> {
-    sqlx::query(
-        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at)
-         VALUES (?, ?, '{\"method\":\"refund\"}', ?, ?)",
+    let method = r#"{"method":"refund"}"#;
+    project_money(
+        tx,
+        order_id,
+        &refund.refund_id,
+        method,
+        -refund.amount_minor,
     )
-    .bind(&refund.refund_id)
+    .await
+}
+
+/// Money in (a payment) or out (a refund, negative) on an order: its row, the order's paid
+/// total and its status (`paid` when covered, `refunded` when a refund leaves nothing).
+async fn project_money(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    id: &str,
+    method: &str,
+    amount: i64,
+) -> Result<(), SalesError> {
+    sqlx::query(
+        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
     .bind(order_id)
-    .bind(-refund.amount_minor)
-    .bind(uuid_time(&refund.refund_id))
+    .bind(method)
+    .bind(amount)
+    .bind(uuid_time(id))
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "UPDATE sales_order SET paid_minor = paid_minor - ?,
-         status = CASE WHEN paid_minor - ? <= 0 THEN 'refunded' ELSE 'open' END WHERE id = ?",
+        "UPDATE sales_order SET paid_minor = paid_minor + ?1,
+         status = CASE WHEN ?1 < 0 AND paid_minor + ?1 <= 0 THEN 'refunded'
+                       WHEN paid_minor + ?1 >= total_minor THEN 'paid'
+                       ELSE 'open' END
+         WHERE id = ?2",
     )
-    .bind(refund.amount_minor)
-    .bind(refund.amount_minor)
+    .bind(amount)
     .bind(order_id)
     .execute(&mut **tx)
     .await?;
