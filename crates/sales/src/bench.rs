@@ -33,6 +33,7 @@ pub async fn domain(dir: &Path, n: u32) -> Result<f64, SalesError> {
                 payment: Some(PaymentMethod::Cash {
                     tendered_minor: 2000,
                 }),
+                ..Sale::default()
             })
             .await?;
     }

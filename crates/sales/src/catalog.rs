@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{Sales, SalesError};
+use crate::{Discount, Sales, SalesError};
 
 /// What an item is; it decides what delivery does after the sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -129,15 +129,48 @@ impl Sales {
             .await?;
             report.updated += 1;
         }
+        for coupon in &catalog.coupons {
+            upsert_coupon(&mut tx, coupon).await?;
+        }
+        report.coupons = catalog.coupons.len() as u32;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Adds coupon `coupon`, or changes the one with its code (uses so far are kept).
+    pub async fn put_coupon(&self, coupon: &Coupon) -> Result<(), SalesError> {
+        let mut tx = self.pool.begin().await?;
+        upsert_coupon(&mut tx, coupon).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The coupon codes, by code.
+    pub async fn coupons(&self) -> Result<Vec<Coupon>, SalesError> {
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT code, discount, max_uses, valid_until FROM sales_coupon ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(code, discount, max_uses, valid_until)| {
+                Ok(Coupon {
+                    discount: serde_json::from_str(&discount)
+                        .map_err(|e| SalesError::Corrupt(format!("coupon {code}: {e}")))?,
+                    code,
+                    max_uses: max_uses.and_then(|m| u32::try_from(m).ok()),
+                    valid_until,
+                })
+            })
+            .collect()
     }
 
     /// The catalogue as JSON (`{"items": [...]}`), for [`Sales::import_catalog`] at another
     /// booth or event.
     pub async fn export_catalog(&self) -> Result<String, SalesError> {
         let items = self.items().await?.into_iter().map(|i| i.item).collect();
-        serde_json::to_string_pretty(&Catalog { items })
+        let coupons = self.coupons().await?;
+        serde_json::to_string_pretty(&Catalog { items, coupons })
             .map_err(|e| SalesError::Invalid(format!("the catalogue: {e}")))
     }
 
@@ -188,10 +221,26 @@ pub(crate) fn item_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Item, Sales
     })
 }
 
+/// A coupon code: money off an order, for a limited number of orders or until a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Coupon {
+    /// What the customer types or shows; matched without regard to case.
+    pub code: String,
+    pub discount: Discount,
+    /// How many orders may use it (`None`: any number).
+    #[serde(default)]
+    pub max_uses: Option<u32>,
+    /// Until when it works (RFC 3339, UTC).
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
 /// A catalogue as imported and exported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Catalog {
     items: Vec<NewItem>,
+    #[serde(default)]
+    coupons: Vec<Coupon>,
 }
 
 /// What an import did.
@@ -199,6 +248,8 @@ struct Catalog {
 pub struct CatalogImport {
     pub added: u32,
     pub updated: u32,
+    /// Coupon codes added or changed.
+    pub coupons: u32,
 }
 
 fn validate(item: &NewItem) -> Result<(), SalesError> {
@@ -222,6 +273,49 @@ fn validate(item: &NewItem) -> Result<(), SalesError> {
 
 fn kind_json(kind: &ItemKind) -> Result<String, SalesError> {
     serde_json::to_string(kind).map_err(|e| SalesError::Invalid(format!("item kind: {e}")))
+}
+
+async fn upsert_coupon(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    coupon: &Coupon,
+) -> Result<(), SalesError> {
+    let code = coupon.code.trim().to_uppercase();
+    if code.is_empty() || code.chars().any(char::is_whitespace) {
+        return Err(SalesError::Invalid(format!(
+            "{:?} cannot be a coupon code",
+            coupon.code
+        )));
+    }
+    let valid = match coupon.discount {
+        Discount::Percent { bp } => bp <= 10_000,
+        Discount::Amount { minor } => minor >= 0,
+    };
+    if !valid {
+        return Err(SalesError::Invalid(format!(
+            "{code}: a discount of 0 to 100%"
+        )));
+    }
+    // Kept in UTC, so that it compares with the clock as text.
+    let until = match &coupon.valid_until {
+        None => None,
+        Some(t) => Some(crate::orders::utc(t).ok_or_else(|| {
+            SalesError::Invalid(format!("{code}: {t:?} is not an RFC 3339 time"))
+        })?),
+    };
+    let discount = serde_json::to_string(&coupon.discount)
+        .map_err(|e| SalesError::Invalid(format!("{code}: {e}")))?;
+    sqlx::query(
+        "INSERT INTO sales_coupon (code, discount, max_uses, valid_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (code) DO UPDATE SET discount = excluded.discount,
+         max_uses = excluded.max_uses, valid_until = excluded.valid_until",
+    )
+    .bind(code)
+    .bind(discount)
+    .bind(coupon.max_uses.map(i64::from))
+    .bind(until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Inserts a new item and its stock row; its id.

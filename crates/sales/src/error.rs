@@ -13,6 +13,8 @@ pub enum SalesError {
         left: i64,
         wanted: i64,
     },
+    #[error("coupon {code} {reason}")]
+    Coupon { code: String, reason: &'static str },
     #[error("the sale is not valid: {0}")]
     Invalid(String),
     #[error("a stored record is damaged: {0}")]

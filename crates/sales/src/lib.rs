@@ -14,11 +14,13 @@ mod catalog;
 mod error;
 mod kpis;
 mod orders;
+mod pricing;
 
-pub use catalog::{CatalogImport, Item, ItemKind, NewItem, Tax};
+pub use catalog::{CatalogImport, Coupon, Item, ItemKind, NewItem, Tax};
 pub use error::SalesError;
 pub use kpis::{Kpis, csv_cell};
 pub use orders::{CartLine, Customer, OrderLine, PaymentMethod, Receipt, Sale};
+pub use pricing::Discount;
 
 use sqlx::SqlitePool;
 

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Sqlite, Transaction};
 
 use crate::catalog::item_from_row;
-use crate::{Sales, SalesError};
+use crate::pricing::{Gross, price};
+use crate::{Discount, Sales, SalesError};
 
 /// Who bought. Name only is fine; contact details and marketing consent are optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -44,7 +45,7 @@ pub struct CartLine {
 }
 
 /// A sale as the Sell screen sends it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Sale {
     /// Chosen by the client once per sale and sent again on a retry.
     pub idempotency_key: String,
@@ -53,7 +54,14 @@ pub struct Sale {
     /// The shots the order is for.
     #[serde(default)]
     pub shots: Vec<String>,
-    /// Taken now, in full or in part; `None` leaves the order open.
+    /// A coupon code the customer has.
+    #[serde(default)]
+    pub coupon: Option<String>,
+    /// Money off given by the operator (after the coupon's).
+    #[serde(default)]
+    pub discount: Option<Discount>,
+    /// Taken now, in full (or, in cash, what was handed over); `None` leaves the order open
+    /// for [`Sales::pay`].
     pub payment: Option<PaymentMethod>,
 }
 
@@ -64,6 +72,9 @@ pub struct OrderLine {
     pub name: String,
     pub qty: u32,
     pub unit_minor: i64,
+    /// This line's share of the order's discount.
+    #[serde(default)]
+    pub discount_minor: i64,
     /// What the buyer pays for the line (tax included).
     pub total_minor: i64,
     pub tax_minor: i64,
@@ -71,11 +82,15 @@ pub struct OrderLine {
 
 /// The `order_placed` event's body: everything needed to rebuild the order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct OrderPlaced {
+pub(crate) struct OrderPlaced {
     customer: Customer,
     currency: String,
     lines: Vec<OrderLine>,
     shots: Vec<String>,
+    #[serde(default)]
+    coupon: Option<String>,
+    #[serde(default)]
+    discount: Option<Discount>,
 }
 
 /// The `payment_taken` event's body.
@@ -84,6 +99,9 @@ struct PaymentTaken {
     payment_id: String,
     method: PaymentMethod,
     amount_minor: i64,
+    /// Cash handed back.
+    #[serde(default)]
+    change_minor: i64,
 }
 
 /// The `refund_issued` event's body (money back on an order; a payment row of minus it).
@@ -108,10 +126,14 @@ pub struct Receipt {
     pub currency: String,
     pub total_minor: i64,
     pub tax_minor: i64,
+    /// Money off the order (coupon and operator), already taken out of the total.
+    pub discount_minor: i64,
     pub paid_minor: i64,
-    /// Cash change due.
+    /// Still to pay on an open order.
+    pub due_minor: i64,
+    /// Cash handed back.
     pub change_minor: i64,
-    /// `paid` or `open`.
+    /// `open`, `paid`, `refunded` or `void`.
     pub status: String,
     /// True when this is the receipt of an earlier, identical command (a retry).
     pub replayed: bool,
@@ -136,7 +158,7 @@ impl Sales {
             return Ok(receipt);
         }
         let order_id = uuid::Uuid::now_v7().to_string();
-        let mut lines = Vec::with_capacity(sale.lines.len());
+        let mut items = Vec::with_capacity(sale.lines.len());
         let mut currency: Option<String> = None;
         for line in &sale.lines {
             if line.qty == 0 {
@@ -157,23 +179,42 @@ impl Sales {
                 ));
             }
             let qty = i64::from(line.qty);
-            // Units sold are counted for every item (a KPI); limited ones are guarded.
             take_stock(&mut tx, &item.id, &item.item.name, item.item.stock, qty).await?;
-            let (tax, total) = item.item.tax.apply(item.item.price_minor * qty);
-            lines.push(OrderLine {
+            items.push((item, line.qty));
+        }
+        let mut discounts = Vec::new();
+        if let Some(code) = &sale.coupon {
+            discounts.push(use_coupon(&mut tx, code).await?);
+        }
+        discounts.extend(sale.discount);
+        let gross: Vec<Gross> = items
+            .iter()
+            .map(|(item, qty)| Gross {
+                unit_minor: item.item.price_minor,
+                qty: i64::from(*qty),
+                tax: item.item.tax,
+            })
+            .collect();
+        let lines = items
+            .into_iter()
+            .zip(price(&gross, &discounts))
+            .map(|((item, qty), priced)| OrderLine {
                 item_id: item.id,
                 name: item.item.name,
-                qty: line.qty,
+                qty,
                 unit_minor: item.item.price_minor,
-                total_minor: total,
-                tax_minor: tax,
-            });
-        }
+                discount_minor: priced.discount_minor,
+                total_minor: priced.total_minor,
+                tax_minor: priced.tax_minor,
+            })
+            .collect();
         let placed = OrderPlaced {
             customer: sale.customer.clone(),
             currency: currency.unwrap_or_default(),
             lines,
             shots: sale.shots.clone(),
+            coupon: sale.coupon.as_ref().map(|c| c.trim().to_uppercase()),
+            discount: sale.discount,
         };
         self.append(
             &mut tx,
@@ -183,42 +224,71 @@ impl Sales {
             Some(&sale.idempotency_key),
         )
         .await?;
-        project_order(&mut tx, &order_id, &placed).await?;
-        let total: i64 = placed.lines.iter().map(|l| l.total_minor).sum();
-        let (mut paid, mut tendered) = (0, 0);
-        if let Some(method) = &sale.payment {
-            let amount = match method {
-                PaymentMethod::Cash { tendered_minor } if *tendered_minor < total => {
-                    *tendered_minor
-                }
-                _ => total,
-            };
-            let taken = PaymentTaken {
-                payment_id: uuid::Uuid::now_v7().to_string(),
-                method: method.clone(),
-                amount_minor: amount,
-            };
-            self.append(&mut tx, &order_id, "payment_taken", &taken, None)
-                .await?;
-            project_payment(&mut tx, &order_id, &taken).await?;
-            paid = amount;
-            if let PaymentMethod::Cash { tendered_minor } = method {
-                tendered = *tendered_minor;
+        project_order(&mut tx, &order_id, &placed, &self.booth).await?;
+        let total = placed.total();
+        let taken = match &sale.payment {
+            Some(method) => {
+                let taken = payment(method, None, total)?;
+                self.append(&mut tx, &order_id, "payment_taken", &taken, None)
+                    .await?;
+                project_payment(&mut tx, &order_id, &taken).await?;
+                Some(taken)
             }
-        }
+            None => None,
+        };
         tx.commit().await?;
         // The receipt from what was just written (a replay reads it back: `receipt_of`).
+        let paid = taken.as_ref().map_or(0, |t| t.amount_minor);
         Ok(Receipt {
             order_id,
             currency: placed.currency,
             total_minor: total,
             tax_minor: placed.lines.iter().map(|l| l.tax_minor).sum(),
+            discount_minor: placed.lines.iter().map(|l| l.discount_minor).sum(),
             lines: placed.lines,
             paid_minor: paid,
-            change_minor: (tendered - total).max(0),
+            due_minor: total - paid,
+            change_minor: taken.map_or(0, |t| t.change_minor),
             status: if paid >= total { "paid" } else { "open" }.into(),
             replayed: false,
         })
+    }
+
+    /// Takes a payment on open order `order_id`: `amount_minor` of what is due (all of it
+    /// when `None`; in cash, at most what was handed over, the rest is change). Partial
+    /// payments leave the order open until it is covered. Retrying with the same key does
+    /// nothing more.
+    pub async fn pay(
+        &self,
+        order_id: &str,
+        method: &PaymentMethod,
+        amount_minor: Option<i64>,
+        idempotency_key: &str,
+    ) -> Result<Receipt, SalesError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
+            tx.rollback().await?;
+            return Ok(receipt);
+        }
+        let (total, paid, status) = order_state(&mut tx, order_id).await?;
+        if status != "open" {
+            return Err(SalesError::Invalid(format!(
+                "order {order_id} is {status}: nothing to pay"
+            )));
+        }
+        let taken = payment(method, amount_minor, total - paid)?;
+        self.append(
+            &mut tx,
+            order_id,
+            "payment_taken",
+            &taken,
+            Some(idempotency_key),
+        )
+        .await?;
+        project_payment(&mut tx, order_id, &taken).await?;
+        let receipt = receipt_of(&mut tx, order_id, false).await?;
+        tx.commit().await?;
+        Ok(receipt)
     }
 
     /// The receipt of the order the key `key` placed, if it did.
@@ -279,7 +349,7 @@ impl Sales {
             tx.rollback().await?;
             return Ok(receipt);
         }
-        let (paid, status) = order_state(&mut tx, order_id).await?;
+        let (_, paid, status) = order_state(&mut tx, order_id).await?;
         if status == "void" || amount_minor <= 0 || amount_minor > paid {
             return Err(SalesError::Invalid(format!(
                 "cannot refund {amount_minor} of an order with {paid} paid ({status})"
@@ -317,7 +387,7 @@ impl Sales {
             tx.rollback().await?;
             return Ok(receipt);
         }
-        let (paid, status) = order_state(&mut tx, order_id).await?;
+        let (_, paid, status) = order_state(&mut tx, order_id).await?;
         if status == "void" || paid > 0 {
             return Err(SalesError::Invalid(format!(
                 "cannot void an order with {paid} paid ({status}): refund it first"
@@ -334,7 +404,7 @@ impl Sales {
             Some(idempotency_key),
         )
         .await?;
-        project_void(&mut tx, order_id).await?;
+        project_void(&mut tx, order_id, &self.booth).await?;
         let receipt = receipt_of(&mut tx, order_id, false).await?;
         tx.commit().await?;
         Ok(receipt)
@@ -354,40 +424,19 @@ impl Sales {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE sales_stock SET sold = 0")
-            .execute(&mut *tx)
-            .await?;
-        let events: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT order_id, kind, body FROM sales_event ORDER BY seq")
+        for reset in [
+            "UPDATE sales_stock SET sold = 0",
+            "UPDATE sales_quota SET sold = 0",
+            "UPDATE sales_coupon SET used = 0",
+        ] {
+            sqlx::query(reset).execute(&mut *tx).await?;
+        }
+        let events: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT order_id, kind, body, booth FROM sales_event ORDER BY seq")
                 .fetch_all(&mut *tx)
                 .await?;
-        for (order_id, kind, body) in events {
-            let corrupt = |e: serde_json::Error| SalesError::Corrupt(format!("{kind}: {e}"));
-            match kind.as_str() {
-                "order_placed" => {
-                    let placed: OrderPlaced = serde_json::from_str(&body).map_err(corrupt)?;
-                    for line in &placed.lines {
-                        sqlx::query("UPDATE sales_stock SET sold = sold + ? WHERE item_id = ?")
-                            .bind(i64::from(line.qty))
-                            .bind(&line.item_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    project_order(&mut tx, &order_id, &placed).await?;
-                }
-                "payment_taken" => {
-                    let taken: PaymentTaken = serde_json::from_str(&body).map_err(corrupt)?;
-                    project_payment(&mut tx, &order_id, &taken).await?;
-                }
-                "refund_issued" => {
-                    let refund: RefundIssued = serde_json::from_str(&body).map_err(corrupt)?;
-                    project_refund(&mut tx, &order_id, &refund).await?;
-                }
-                "order_voided" => project_void(&mut tx, &order_id).await?,
-                other => {
-                    return Err(SalesError::Corrupt(format!("unknown event kind {other:?}")));
-                }
-            }
+        for (order_id, kind, body, booth) in events {
+            apply_event(&mut tx, &self.booth, &order_id, &kind, &body, &booth).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -402,8 +451,46 @@ impl Sales {
     }
 }
 
-/// Counts `qty` units of an item as sold; of a limited item (`stock`), only if that many
-/// are left, else it fails without taking any.
+/// Writes the projections of an event that is already in the log (rebuilding them, or an
+/// event another booth made, arriving by sync). `me` is this booth: only its own sales count
+/// against its quotas.
+pub(crate) async fn apply_event(
+    tx: &mut Transaction<'_, Sqlite>,
+    me: &str,
+    order_id: &str,
+    kind: &str,
+    body: &str,
+    booth: &str,
+) -> Result<(), SalesError> {
+    let corrupt = |e: serde_json::Error| SalesError::Corrupt(format!("{kind}: {e}"));
+    match kind {
+        "order_placed" => {
+            let placed: OrderPlaced = serde_json::from_str(body).map_err(corrupt)?;
+            count_units(tx, &placed.lines, 1, booth == me).await?;
+            if let Some(code) = &placed.coupon {
+                sqlx::query("UPDATE sales_coupon SET used = used + 1 WHERE code = ?")
+                    .bind(code)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            project_order(tx, order_id, &placed, booth).await
+        }
+        "payment_taken" => {
+            let taken: PaymentTaken = serde_json::from_str(body).map_err(corrupt)?;
+            project_payment(tx, order_id, &taken).await
+        }
+        "refund_issued" => {
+            let refund: RefundIssued = serde_json::from_str(body).map_err(corrupt)?;
+            project_refund(tx, order_id, &refund).await
+        }
+        "order_voided" => project_void(tx, order_id, me).await,
+        other => Err(SalesError::Corrupt(format!("unknown event kind {other:?}"))),
+    }
+}
+
+/// Counts `qty` units of an item as sold, if that many are left: of a limited item, within
+/// this booth's quota when it has one (booths selling apart), else within the stock. It
+/// fails without taking any.
 async fn take_stock(
     tx: &mut Transaction<'_, Sqlite>,
     item_id: &str,
@@ -411,13 +498,37 @@ async fn take_stock(
     stock: Option<i64>,
     qty: i64,
 ) -> Result<(), SalesError> {
+    if stock.is_some() {
+        let quota: Option<(i64, i64)> =
+            sqlx::query_as("SELECT units, sold FROM sales_quota WHERE item_id = ?")
+                .bind(item_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((units, sold)) = quota {
+            let taken = sqlx::query(
+                "UPDATE sales_quota SET sold = sold + ?1 WHERE item_id = ?2 AND sold + ?1 <= units",
+            )
+            .bind(qty)
+            .bind(item_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if taken == 0 {
+                return Err(SalesError::SoldOut {
+                    name: name.into(),
+                    left: units - sold,
+                    wanted: qty,
+                });
+            }
+            // The whole festival's count: the quotas already keep it within the stock.
+            return count_stock(tx, item_id, qty).await;
+        }
+    }
     let taken = sqlx::query(
-        "UPDATE sales_stock SET sold = sold + ? WHERE item_id = ? AND (? IS NULL OR sold + ? <= ?)",
+        "UPDATE sales_stock SET sold = sold + ?1 WHERE item_id = ?2 AND (?3 IS NULL OR sold + ?1 <= ?3)",
     )
     .bind(qty)
     .bind(item_id)
-    .bind(stock)
-    .bind(qty)
     .bind(stock)
     .execute(&mut **tx)
     .await?
@@ -436,29 +547,140 @@ async fn take_stock(
     })
 }
 
+async fn count_stock(
+    tx: &mut Transaction<'_, Sqlite>,
+    item_id: &str,
+    qty: i64,
+) -> Result<(), SalesError> {
+    sqlx::query("UPDATE sales_stock SET sold = sold + ? WHERE item_id = ?")
+        .bind(qty)
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Counts the units of `lines` as sold (`sign` 1) or back on offer (-1), with no check:
+/// the sale was already made. `own`: a sale of this booth, which counts against its quota.
+async fn count_units(
+    tx: &mut Transaction<'_, Sqlite>,
+    lines: &[OrderLine],
+    sign: i64,
+    own: bool,
+) -> Result<(), SalesError> {
+    for line in lines {
+        let qty = sign * i64::from(line.qty);
+        count_stock(tx, &line.item_id, qty).await?;
+        if own {
+            sqlx::query("UPDATE sales_quota SET sold = sold + ? WHERE item_id = ?")
+                .bind(qty)
+                .bind(&line.item_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies coupon `code` to one more order, if it is known, still valid and not used up;
+/// its discount.
+async fn use_coupon(tx: &mut Transaction<'_, Sqlite>, code: &str) -> Result<Discount, SalesError> {
+    let code = code.trim().to_uppercase();
+    let now = now();
+    let used: Option<(String,)> = sqlx::query_as(
+        "UPDATE sales_coupon SET used = used + 1 WHERE code = ?1
+         AND (max_uses IS NULL OR used < max_uses) AND (valid_until IS NULL OR valid_until > ?2)
+         RETURNING discount",
+    )
+    .bind(&code)
+    .bind(&now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((discount,)) = used {
+        return serde_json::from_str(&discount)
+            .map_err(|e| SalesError::Corrupt(format!("coupon {code}: {e}")));
+    }
+    let known: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT valid_until FROM sales_coupon WHERE code = ?")
+            .bind(&code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let reason = match known {
+        None => "is not a code of this event",
+        Some((Some(until),)) if until <= now => "has expired",
+        Some(_) => "has been used as often as it may",
+    };
+    Err(SalesError::Coupon { code, reason })
+}
+
+/// The payment of `amount` (all that is `due` when `None`) by `method`: cash covers at most
+/// what was handed over and gives the rest back as change.
+fn payment(
+    method: &PaymentMethod,
+    amount: Option<i64>,
+    due: i64,
+) -> Result<PaymentTaken, SalesError> {
+    let wanted = amount.unwrap_or(due);
+    let (amount, change) = match method {
+        PaymentMethod::Cash { tendered_minor } if *tendered_minor < 0 => {
+            return Err(SalesError::Invalid(
+                "cash handed over cannot be negative".into(),
+            ));
+        }
+        PaymentMethod::Cash { tendered_minor } => {
+            let amount = wanted.min(*tendered_minor);
+            (amount, tendered_minor - amount)
+        }
+        // A give-away covers the rest of the order.
+        PaymentMethod::Complimentary => (due, 0),
+        _ => (wanted, 0),
+    };
+    if amount > due || amount < 0 || (amount == 0 && due > 0) {
+        return Err(SalesError::Invalid(format!(
+            "a payment of {amount} on an order with {due} due"
+        )));
+    }
+    Ok(PaymentTaken {
+        payment_id: uuid::Uuid::now_v7().to_string(),
+        method: method.clone(),
+        amount_minor: amount,
+        change_minor: change,
+    })
+}
+
+impl OrderPlaced {
+    /// What the buyer pays for the order.
+    fn total(&self) -> i64 {
+        self.lines.iter().map(|l| l.total_minor).sum()
+    }
+}
+
 async fn project_order(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
     placed: &OrderPlaced,
+    booth: &str,
 ) -> Result<(), SalesError> {
     let customer = serde_json::to_string(&placed.customer)
         .map_err(|e| SalesError::Invalid(format!("customer: {e}")))?;
     sqlx::query(
         "INSERT INTO sales_order (id, customer, currency, total_minor, tax_minor, status,
-         created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+         created_at, booth, discount_minor) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)",
     )
     .bind(order_id)
     .bind(customer)
     .bind(&placed.currency)
-    .bind(placed.lines.iter().map(|l| l.total_minor).sum::<i64>())
+    .bind(placed.total())
     .bind(placed.lines.iter().map(|l| l.tax_minor).sum::<i64>())
     .bind(uuid_time(order_id))
+    .bind(booth)
+    .bind(placed.lines.iter().map(|l| l.discount_minor).sum::<i64>())
     .execute(&mut **tx)
     .await?;
     for (i, line) in placed.lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO sales_line (order_id, line, item_id, qty, unit_minor, total_minor)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sales_line (order_id, line, item_id, qty, unit_minor, total_minor,
+             discount_minor) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(order_id)
         .bind(i as i64 + 1)
@@ -466,6 +688,7 @@ async fn project_order(
         .bind(i64::from(line.qty))
         .bind(line.unit_minor)
         .bind(line.total_minor)
+        .bind(line.discount_minor)
         .execute(&mut **tx)
         .await?;
     }
@@ -486,15 +709,23 @@ async fn project_payment(
 ) -> Result<(), SalesError> {
     let method = serde_json::to_string(&taken.method)
         .map_err(|e| SalesError::Invalid(format!("payment: {e}")))?;
-    project_money(tx, order_id, &taken.payment_id, &method, taken.amount_minor).await
+    project_money(
+        tx,
+        order_id,
+        &taken.payment_id,
+        &method,
+        taken.amount_minor,
+        taken.change_minor,
+    )
+    .await
 }
 
-/// What order `order_id` has been paid, and its status.
+/// Order `order_id`'s total, what has been paid, and its status.
 async fn order_state(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
-) -> Result<(i64, String), SalesError> {
-    sqlx::query_as("SELECT paid_minor, status FROM sales_order WHERE id = ?")
+) -> Result<(i64, i64, String), SalesError> {
+    sqlx::query_as("SELECT total_minor, paid_minor, status FROM sales_order WHERE id = ?")
         .bind(order_id)
         .fetch_optional(&mut **tx)
         .await?
@@ -513,6 +744,7 @@ async fn project_refund(
         &refund.refund_id,
         method,
         -refund.amount_minor,
+        0,
     )
     .await
 }
@@ -525,15 +757,18 @@ async fn project_money(
     id: &str,
     method: &str,
     amount: i64,
+    change: i64,
 ) -> Result<(), SalesError> {
     sqlx::query(
-        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sales_payment (id, order_id, method, amount_minor, at, change_minor)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(order_id)
     .bind(method)
     .bind(amount)
     .bind(uuid_time(id))
+    .bind(change)
     .execute(&mut **tx)
     .await?;
     sqlx::query(
@@ -550,16 +785,35 @@ async fn project_money(
     Ok(())
 }
 
-async fn project_void(tx: &mut Transaction<'_, Sqlite>, order_id: &str) -> Result<(), SalesError> {
-    sqlx::query(
-        "UPDATE sales_stock SET sold = sold - (SELECT COALESCE(SUM(l.qty), 0) FROM sales_line l
-         WHERE l.order_id = ? AND l.item_id = sales_stock.item_id)
-         WHERE item_id IN (SELECT item_id FROM sales_line WHERE order_id = ?)",
-    )
-    .bind(order_id)
-    .bind(order_id)
-    .execute(&mut **tx)
-    .await?;
+/// Order `order_id` is cancelled: its units go back on offer (and into the quota of the
+/// booth that sold them, when that is `me`).
+async fn project_void(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    me: &str,
+) -> Result<(), SalesError> {
+    let (booth,): (String,) = sqlx::query_as("SELECT booth FROM sales_order WHERE id = ?")
+        .bind(order_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let lines: Vec<(String, i64)> =
+        sqlx::query_as("SELECT item_id, qty FROM sales_line WHERE order_id = ?")
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let lines: Vec<OrderLine> = lines
+        .into_iter()
+        .map(|(item_id, qty)| OrderLine {
+            item_id,
+            name: String::new(),
+            qty: u32::try_from(qty).unwrap_or(0),
+            unit_minor: 0,
+            discount_minor: 0,
+            total_minor: 0,
+            tax_minor: 0,
+        })
+        .collect();
+    count_units(tx, &lines, -1, booth == me).await?;
     sqlx::query("UPDATE sales_order SET status = 'void' WHERE id = ?")
         .bind(order_id)
         .execute(&mut **tx)
@@ -572,13 +826,14 @@ async fn receipt_of(
     order_id: &str,
     replayed: bool,
 ) -> Result<Receipt, SalesError> {
-    let (currency, total, tax, paid, status): (String, i64, i64, i64, String) = sqlx::query_as(
-        "SELECT currency, total_minor, tax_minor, paid_minor, status FROM sales_order
-         WHERE id = ?",
-    )
-    .bind(order_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let (currency, total, tax, discount, paid, status): (String, i64, i64, i64, i64, String) =
+        sqlx::query_as(
+            "SELECT currency, total_minor, tax_minor, discount_minor, paid_minor, status
+             FROM sales_order WHERE id = ?",
+        )
+        .bind(order_id)
+        .fetch_one(&mut **tx)
+        .await?;
     let placed: (String,) =
         sqlx::query_as("SELECT body FROM sales_event WHERE order_id = ? AND kind = 'order_placed'")
             .bind(order_id)
@@ -586,29 +841,35 @@ async fn receipt_of(
             .await?;
     let placed: OrderPlaced = serde_json::from_str(&placed.0)
         .map_err(|e| SalesError::Corrupt(format!("order_placed: {e}")))?;
-    let cash: Vec<(String,)> =
-        sqlx::query_as("SELECT method FROM sales_payment WHERE order_id = ?")
-            .bind(order_id)
-            .fetch_all(&mut **tx)
-            .await?;
-    let tendered: i64 = cash
-        .iter()
-        .filter_map(|(m,)| match serde_json::from_str(m) {
-            Ok(PaymentMethod::Cash { tendered_minor }) => Some(tendered_minor),
-            _ => None,
-        })
-        .sum();
+    let (change,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(change_minor), 0) FROM sales_payment WHERE order_id = ?",
+    )
+    .bind(order_id)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(Receipt {
         order_id: order_id.into(),
         lines: placed.lines,
         currency,
         total_minor: total,
         tax_minor: tax,
+        discount_minor: discount,
         paid_minor: paid,
-        change_minor: (tendered - total).max(0),
+        due_minor: if status == "open" { total - paid } else { 0 },
+        change_minor: change,
         status,
         replayed,
     })
+}
+
+/// `t` (RFC 3339, any offset) in UTC, as the log writes times.
+pub(crate) fn utc(t: &str) -> Option<String> {
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(t, rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC)
+        .format(rfc3339)
+        .ok()
 }
 
 /// The creation time a UUID v7 carries, as RFC 3339 (UTC, milliseconds).

@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use popbooth_sales::{
-    CartLine, Customer, ItemKind, NewItem, PaymentMethod, Sale, Sales, SalesError, Tax,
+    CartLine, Coupon, Customer, Discount, ItemKind, NewItem, PaymentMethod, Receipt, Sale, Sales,
+    SalesError, Tax,
 };
 use popbooth_store::Event;
 
@@ -58,6 +59,7 @@ fn sale(key: &str, item_id: &str, qty: u32, payment: Option<PaymentMethod>) -> S
         }],
         shots: vec!["shot-1".into()],
         payment,
+        ..Sale::default()
     }
 }
 
@@ -170,11 +172,13 @@ async fn two_sales_racing_for_the_last_unit_one_wins() -> TestResult {
 async fn projections(event: &Event) -> Result<Vec<String>, sqlx::Error> {
     let mut out = Vec::new();
     for query in [
-        "SELECT id || customer || currency || total_minor || tax_minor || paid_minor || status || created_at FROM sales_order ORDER BY id",
-        "SELECT order_id || line || item_id || qty || unit_minor || total_minor FROM sales_line ORDER BY order_id, line",
-        "SELECT id || order_id || method || amount_minor || at FROM sales_payment ORDER BY id",
+        "SELECT id || customer || currency || total_minor || tax_minor || paid_minor || status || created_at || booth || discount_minor FROM sales_order ORDER BY id",
+        "SELECT order_id || line || item_id || qty || unit_minor || total_minor || discount_minor FROM sales_line ORDER BY order_id, line",
+        "SELECT id || order_id || method || amount_minor || at || change_minor FROM sales_payment ORDER BY id",
         "SELECT order_id || shot_id FROM sales_order_shot ORDER BY order_id, shot_id",
         "SELECT item_id || sold FROM sales_stock ORDER BY item_id",
+        "SELECT item_id || units || sold FROM sales_quota ORDER BY item_id",
+        "SELECT code || used FROM sales_coupon ORDER BY code",
     ] {
         let rows: Vec<(String,)> = sqlx::query_as(query).fetch_all(event.pool()).await?;
         out.extend(rows.into_iter().map(|(r,)| r));
@@ -221,6 +225,27 @@ async fn the_projections_rebuilt_from_the_events_are_the_same() -> TestResult {
     sales
         .void(&open.order_id, "changed her mind", "void-v")
         .await?;
+    // So are a coupon, a discount and a payment in two parts.
+    sales
+        .put_coupon(&Coupon {
+            code: "fair10".into(),
+            discount: Discount::Percent { bp: 1000 },
+            max_uses: None,
+            valid_until: None,
+        })
+        .await?;
+    let parts = sales
+        .sell(&Sale {
+            coupon: Some("FAIR10".into()),
+            discount: Some(Discount::Amount { minor: 100 }),
+            ..sale("c", &printed.id, 2, None)
+        })
+        .await?;
+    let cash = PaymentMethod::Cash {
+        tendered_minor: 1000,
+    };
+    sales.pay(&parts.order_id, &cash, None, "c-1").await?;
+    sales.pay(&parts.order_id, &cash, None, "c-2").await?;
     let before = projections(&event).await?;
     assert!(before.len() > 40);
     sales.rebuild_projections().await?;
@@ -467,6 +492,104 @@ async fn refunds_and_voids_are_recorded_once_and_give_stock_back() -> TestResult
     // Revenue counts what is kept: nothing (refunded in full), the void not at all.
     let k = sales.kpis().await?;
     assert_eq!((k.orders, k.revenue_minor), (1, 0));
+    event.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn coupons_discounts_and_payments_in_parts() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let event = Event::create(&dir.path().join("Fair"), "Fair").await?;
+    let sales = Sales::new(&event, "booth-a");
+    let printed = sales.add_item(print(None)).await?;
+    sales
+        .put_coupon(&Coupon {
+            code: "Early25".into(),
+            discount: Discount::Percent { bp: 2500 },
+            max_uses: Some(1),
+            valid_until: Some("2999-01-01T01:00:00+01:00".into()),
+        })
+        .await?;
+    sales
+        .put_coupon(&Coupon {
+            code: "GONE".into(),
+            discount: Discount::Amount { minor: 500 },
+            max_uses: None,
+            valid_until: Some("2020-01-01T00:00:00Z".into()),
+        })
+        .await?;
+    // 2 x 12.00 less 25%: 18.00, of which 20% VAT (3.00); nothing paid yet.
+    let open = sales
+        .sell(&Sale {
+            coupon: Some(" early25 ".into()),
+            ..sale("s1", &printed.id, 2, None)
+        })
+        .await?;
+    assert_eq!(
+        (open.total_minor, open.discount_minor, open.tax_minor),
+        (1800, 600, 300)
+    );
+    assert_eq!((open.status.as_str(), open.due_minor), ("open", 1800));
+    // The coupon was for one order; the other one has expired; an unknown one is refused.
+    for (code, reason) in [
+        ("EARLY25", "has been used as often as it may"),
+        ("gone", "has expired"),
+        ("NOPE", "is not a code of this event"),
+    ] {
+        let refused = sales
+            .sell(&Sale {
+                coupon: Some(code.into()),
+                ..sale(&format!("s-{code}"), &printed.id, 1, None)
+            })
+            .await;
+        assert!(
+            matches!(&refused, Err(SalesError::Coupon { reason: r, .. }) if *r == reason),
+            "{code}: {refused:?}"
+        );
+    }
+    assert_eq!(count(&event, "sales_order").await?, 1);
+    // 10.00 on a card, then 20.00 cash for the 8.00 left: 12.00 change, paid.
+    let card = PaymentMethod::Card {
+        reference: "T-1".into(),
+    };
+    let part = sales.pay(&open.order_id, &card, Some(1000), "p1").await?;
+    assert_eq!((part.status.as_str(), part.due_minor), ("open", 800));
+    // A retried payment changes nothing; too much on a card is refused.
+    assert_eq!(
+        sales
+            .pay(&open.order_id, &card, Some(1000), "p1")
+            .await?
+            .paid_minor,
+        1000
+    );
+    assert!(
+        sales
+            .pay(&open.order_id, &card, Some(801), "p-over")
+            .await
+            .is_err()
+    );
+    let cash = PaymentMethod::Cash {
+        tendered_minor: 2000,
+    };
+    let paid = sales.pay(&open.order_id, &cash, None, "p2").await?;
+    assert_eq!(
+        (
+            paid.status.as_str(),
+            paid.paid_minor,
+            paid.due_minor,
+            paid.change_minor
+        ),
+        ("paid", 1800, 0, 1200)
+    );
+    assert!(sales.pay(&open.order_id, &cash, None, "p3").await.is_err());
+    assert_eq!(count(&event, "sales_payment").await?, 2);
+    assert_eq!(
+        sales.receipt(&open.order_id).await?,
+        Receipt {
+            replayed: false,
+            ..paid
+        }
+    );
     event.close().await;
     Ok(())
 }
