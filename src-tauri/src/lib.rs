@@ -1,5 +1,5 @@
 //! The Popbooth desktop shell. It only wires Tauri commands and events to the engine crates
-//! (`popbooth-store` and `popbooth-capture` for now); no logic of its own lives here. Commands and their types are
+//! (store, capture, portrait, sales, delivery); no logic of its own lives here. Commands and their types are
 //! exported to `ui/src/bindings.ts` by tauri-specta (see the `bindings_are_fresh` test).
 
 mod camera;
@@ -7,6 +7,7 @@ mod commands;
 mod edit;
 mod error;
 mod hotfolder;
+mod sales;
 mod state;
 
 use std::path::PathBuf;
@@ -77,12 +78,24 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             edit::apply_preset,
             edit::cancel_edit,
             edit::shot_preview,
+            sales::sales_catalog,
+            sales::sales_add_item,
+            sales::sales_put_coupon,
+            sales::sales_import_catalog,
+            sales::sell,
+            sales::pay_order,
+            sales::refund_order,
+            sales::void_order,
+            sales::order_receipt,
+            sales::recent_orders,
+            sales::sales_kpis,
         ])
         .events(tauri_specta::collect_events![
             camera::CameraStatus,
             camera::RecordingStatus,
             hotfolder::HotFolderActivity,
             edit::EditProgress,
+            sales::SalesChanged,
         ])
 }
 

@@ -85,6 +85,31 @@ export const commands = {
 	cancelEdit: () => __TAURI_INVOKE<void>("cancel_edit"),
 	/**  The newest render's preview of a shot as a `data:` JPEG, if it has one. */
 	shotPreview: (shotId: string) => typedError<string | null, AppError>(__TAURI_INVOKE("shot_preview", { shotId })),
+	/**  The catalogue with the units left, and the coupon codes. */
+	salesCatalog: () => typedError<SalesCatalog, AppError>(__TAURI_INVOKE("sales_catalog")),
+	/**  Adds an item to the catalogue. */
+	salesAddItem: (item: NewItem) => typedError<Item, AppError>(__TAURI_INVOKE("sales_add_item", { item })),
+	/**  Adds a coupon code, or changes the one with its code. */
+	salesPutCoupon: (coupon: Coupon) => typedError<null, AppError>(__TAURI_INVOKE("sales_put_coupon", { coupon })),
+	/**  Imports a catalogue file (JSON or CSV, as exported). */
+	salesImportCatalog: (path: string) => typedError<CatalogImport, AppError>(__TAURI_INVOKE("sales_import_catalog", { path })),
+	/**
+	 *  Records a sale (on disk before it returns); a retry with the same key gets the first
+	 *  receipt.
+	 */
+	sell: (sale: Sale) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("sell", { sale })),
+	/**  Takes a payment (all that is due when `amount_minor` is null) on an open order. */
+	payOrder: (orderId: string, method: PaymentMethod, amountMinor: number | null, idempotencyKey: string) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("pay_order", { orderId, method, amountMinor, idempotencyKey })),
+	/**  Gives money back on an order. */
+	refundOrder: (orderId: string, amountMinor: number, reason: string, idempotencyKey: string) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("refund_order", { orderId, amountMinor, reason, idempotencyKey })),
+	/**  Cancels an unpaid order; its units go back on offer. */
+	voidOrder: (orderId: string, reason: string, idempotencyKey: string) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("void_order", { orderId, reason, idempotencyKey })),
+	/**  An order's receipt. */
+	orderReceipt: (orderId: string) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("order_receipt", { orderId })),
+	/**  The latest orders, newest first. */
+	recentOrders: (limit: number) => typedError<OrderSummary[], AppError>(__TAURI_INVOKE("recent_orders", { limit })),
+	/**  The Dashboard's numbers and charts. */
+	salesKpis: () => typedError<Kpis, AppError>(__TAURI_INVOKE("sales_kpis")),
 };
 
 /** Events */
@@ -93,6 +118,7 @@ export const events = {
 	editProgress: makeEvent<EditProgress, EditProgress>("edit-progress"),
 	hotFolderActivity: makeEvent<HotFolderActivity, HotFolderActivity>("hot-folder-activity"),
 	recordingStatus: makeEvent<RecordingStatus, RecordingStatus>("recording-status"),
+	salesChanged: makeEvent<SalesChanged, SalesChanged>("sales-changed"),
 };
 
 /* Types */
@@ -171,6 +197,46 @@ export type CameraStatus = {
 	mic_error: string | null,
 };
 
+/**  One line of a cart. */
+export type CartLine = {
+	item_id: string,
+	qty: number,
+};
+
+/**  An item and the units left of it (`None`: unlimited). */
+export type CatalogEntry = {
+	item: Item,
+	left: number | null,
+};
+
+/**  What an import did. */
+export type CatalogImport = {
+	added: number,
+	updated: number,
+	/**  Coupon codes added or changed. */
+	coupons: number,
+};
+
+/**  A coupon code: money off an order, for a limited number of orders or until a time. */
+export type Coupon = {
+	/**  What the customer types or shows; matched without regard to case. */
+	code: string,
+	discount: Discount,
+	/**  How many orders may use it (`None`: any number). */
+	max_uses?: number | null,
+	/**  Until when it works (RFC 3339, UTC). */
+	valid_until?: string | null,
+};
+
+/**  Who bought. Name only is fine; contact details and marketing consent are optional. */
+export type Customer = {
+	name: string,
+	email: string | null,
+	phone: string | null,
+	/**  When the customer agreed to hear from the booth (RFC 3339), if they did. */
+	marketing_consent_at: string | null,
+};
+
 /**  A capture device that libavdevice lists on this system. */
 export type DeviceInfo = {
 	/**  What `--source` takes to open it, e.g. `v4l2:/dev/video0`. */
@@ -182,6 +248,13 @@ export type DeviceInfo = {
 	/**  The system's default device. */
 	default: boolean,
 };
+
+/**  Money off an order: a share of it or a fixed amount. */
+export type Discount = 
+/**  `bp` basis points of the order (1000 = 10%). */
+{ kind: "percent"; bp: number } | 
+/**  A fixed amount in minor units (never more than the order). */
+{ kind: "amount"; minor: number };
 
 /**  What the Edit screen offers: the presets and the background pictures. */
 export type EditChoices = {
@@ -256,17 +329,157 @@ export type HotFolderActivity = {
 /**  What happened in the hot folder. */
 export type HotFolderKind = "watching" | "reconnecting" | "imported" | "duplicate" | "rejected" | "stopped";
 
+/**  A catalogue item. */
+export type Item = {
+	id: string,
+} & NewItem;
+
+/**  What an item is; it decides what delivery does after the sale. */
+export type ItemKind = 
+/**  A print of the shot: paper size (`4x6`, `5x7`, `2x6-strip`) and copies per unit. */
+{ kind: "print"; size: string; copies: number } | 
+/**  The digital files, by a link that lives `link_hours` (24 by default). */
+{ kind: "download"; link_hours: number } | 
+/**  Several items sold as one (by SKU). */
+{ kind: "bundle"; skus: string[] } | 
+/**  A ticket tier with its capacity (the stock) and perks ("a bundled print", "backstage Q&A"). */
+{ kind: "rsvp"; perks: string[] } | 
+/**  A pass valid for `valid_days` from the sale. */
+{ kind: "pass"; valid_days: number } | 
+/**  A limited-drop product (its stock is the drop's size). */
+{ kind: "drop" };
+
+/**
+ *  An event's KPIs. Money in minor units of `currency` (the first order's; a booth sells in
+ *  one currency).
+ */
+export type Kpis = {
+	currency: string | null,
+	/**
+	 *  Money taken (payments, less refunds; give-aways are not revenue). Voided orders do
+	 *  not count.
+	 */
+	revenue_minor: number,
+	orders: number,
+	paid_orders: number,
+	average_order_minor: number,
+	/**  Capture sessions, and the share of them that led to an order. */
+	sessions: number,
+	conversion: number | null,
+	/**  Share of orders with more than one item. */
+	attach_rate: number | null,
+	/**
+	 *  Share of customers (by email, else phone, else name) who bought in two or more
+	 *  capture sessions.
+	 */
+	repeat_customers: number | null,
+	/**  Orders per hour of the day they were placed (UTC), `(hour, orders)`, busiest first. */
+	orders_per_hour: ([number, number])[],
+	/**  Money taken (less refunds) per quarter hour, oldest first, for the revenue chart. */
+	revenue_over_time: RevenuePoint[],
+	/**  The best sellers by revenue (at most 5). */
+	top_items: TopItem[],
+};
+
 export type NamedCrop = {
 	format: string,
 	rect: [(number | null), (number | null), (number | null), (number | null)] | null,
 	note: string | null,
 };
 
+/**  A catalogue entry as written by the operator (or imported). */
+export type NewItem = {
+	sku: string,
+	name: string,
+	/**  Price in minor units (cents) of `currency`. */
+	price_minor: number,
+	/**  ISO 4217 code, e.g. `EUR`. */
+	currency: string,
+	tax?: Tax,
+	/**  Units on offer for limited items (drops, RSVP capacity); `None` is unlimited. */
+	stock?: number | null,
+} & ItemKind;
+
+/**  A priced line of an order. */
+export type OrderLine = {
+	item_id: string,
+	name: string,
+	qty: number,
+	unit_minor: number,
+	/**  This line's share of the order's discount. */
+	discount_minor?: number,
+	/**  What the buyer pays for the line (tax included). */
+	total_minor: number,
+	tax_minor: number,
+};
+
+/**  The secret of an order's download page, and when it stops working. */
+export type OrderLink = {
+	/**  256 random bits, URL-safe (64 hex digits). */
+	token: string,
+	/**  RFC 3339, UTC. */
+	expires_at: string,
+};
+
+/**  An order in a list. */
+export type OrderSummary = {
+	order_id: string,
+	customer: string,
+	currency: string,
+	total_minor: number,
+	paid_minor: number,
+	status: string,
+	created_at: string,
+	/**  The booth that placed it. */
+	booth: string,
+};
+
+/**  How a payment was made. */
+export type PaymentMethod = 
+/**  Cash: what was handed over; the change is worked out. */
+{ method: "cash"; tendered_minor: number } | 
+/**  An external card terminal's reference. */
+{ method: "card"; reference: string } | 
+/**  A payment link's reference. */
+{ method: "payment_link"; reference: string } | 
+/**  Given away (a prize, a make-good). */
+{ method: "complimentary" };
+
 /**  A shot just saved into the event, with a preview for the screen. */
 export type PhotoTaken = {
 	shot: Shot,
 	/**  A `data:image/jpeg;base64,...` URL, at most 480 px on its longer side. */
 	preview: string,
+};
+
+/**  What the customer gets once the sale is on disk. */
+export type Receipt = {
+	order_id: string,
+	lines: OrderLine[],
+	currency: string,
+	total_minor: number,
+	tax_minor: number,
+	/**  Money off the order (coupon and operator), already taken out of the total. */
+	discount_minor: number,
+	paid_minor: number,
+	/**  Still to pay on an open order. */
+	due_minor: number,
+	/**  Cash handed back. */
+	change_minor: number,
+	/**  `open`, `paid`, `refunded` or `void`. */
+	status: string,
+	/**  The link to the order's digital goods (orders placed at this booth). */
+	link: OrderLink | null,
+	/**  True when this is the receipt of an earlier, identical command (a retry). */
+	replayed: boolean,
+};
+
+/**  A receipt as the Sell screen shows it: with the download link and its QR code. */
+export type ReceiptView = {
+	receipt: Receipt,
+	/**  The order's download page on the venue network, and its QR code (SVG). */
+	url: string | null,
+	qr_svg: string | null,
 };
 
 /**  One entry of the "open recent" list. */
@@ -301,6 +514,45 @@ export type RecordingStatus = {
 	error: string | null,
 };
 
+/**  Money taken in the quarter hour starting at `at` (RFC 3339, UTC). */
+export type RevenuePoint = {
+	at: string,
+	revenue_minor: number,
+};
+
+/**  A sale as the Sell screen sends it. */
+export type Sale = {
+	/**  Chosen by the client once per sale and sent again on a retry. */
+	idempotency_key: string,
+	customer: Customer,
+	lines: CartLine[],
+	/**  The shots the order is for. */
+	shots?: string[],
+	/**  A coupon code the customer has. */
+	coupon?: string | null,
+	/**  Money off given by the operator (after the coupon's). */
+	discount?: Discount | null,
+	/**
+	 *  Taken now, in full (or, in cash, what was handed over); `None` leaves the order open
+	 *  for [`Sales::pay`].
+	 */
+	payment: PaymentMethod | null,
+};
+
+/**  What the Sell screen offers. */
+export type SalesCatalog = {
+	/**  This booth's name (its sales carry it). */
+	booth: string,
+	items: CatalogEntry[],
+	coupons: Coupon[],
+};
+
+/**  Sent after a sale, payment, refund, void or catalogue change. */
+export type SalesChanged = {
+	/**  The order that changed, if one did. */
+	order_id: string | null,
+};
+
 /**  A shot as the event database records it. */
 export type Shot = {
 	id: string,
@@ -325,6 +577,20 @@ export type ShotAnalysis = {
 	eyes_open: boolean,
 	/**  Crops per format as shares of the photo ([x0, y0, x1, y1] in 0..1), for the overlay. */
 	crops: NamedCrop[],
+};
+
+/**  Tax on an item, in basis points (2000 = 20%), included in the price or added to it. */
+export type Tax = {
+	rate_bp: number,
+	inclusive: boolean,
+};
+
+/**  An item's sales in orders that stand (not voided). */
+export type TopItem = {
+	item_id: string,
+	name: string,
+	units: number,
+	revenue_minor: number,
 };
 
 /**  The video codecs Popbooth records and streams. */

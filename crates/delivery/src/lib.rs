@@ -1,6 +1,9 @@
 //! Delivery: getting what was sold to the buyer.
 //!
-//! This crate will own the durable job queue (kept in the event database), printing over IPP
-//! and CUPS, digital goods (expiring links, QR codes, email) and the share server that phones
-//! reach over the venue Wi-Fi. Nothing is implemented yet: the delivery issue builds it on
-//! the foundation. Until then `popbooth doctor` reports no printers.
+//! Owns the links of digital goods on the venue network and their QR codes (`links`). Still
+//! to come (the delivery issue): the durable job queue, printing over IPP and CUPS, email, and
+//! the share server that serves the links. Until then `popbooth doctor` reports no printers.
+
+mod links;
+
+pub use links::{SHARE_PORT, lan_address, order_url, qr_svg};

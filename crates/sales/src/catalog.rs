@@ -57,6 +57,7 @@ pub struct NewItem {
     #[serde(flatten)]
     pub kind: ItemKind,
     /// Price in minor units (cents) of `currency`.
+    #[specta(type = i32)]
     pub price_minor: i64,
     /// ISO 4217 code, e.g. `EUR`.
     pub currency: String,
@@ -64,6 +65,7 @@ pub struct NewItem {
     pub tax: Tax,
     /// Units on offer for limited items (drops, RSVP capacity); `None` is unlimited.
     #[serde(default)]
+    #[specta(type = Option<i32>)]
     pub stock: Option<i64>,
 }
 

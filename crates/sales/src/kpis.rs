@@ -15,10 +15,13 @@ use crate::{Customer, Sales, SalesError};
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct Kpis {
     pub currency: Option<String>,
-    /// Paid money (payments taken, less refunds). Voided orders do not count.
+    /// Money taken (payments, less refunds; give-aways are not revenue). Voided orders do
+    /// not count.
+    #[specta(type = i32)]
     pub revenue_minor: i64,
     pub orders: u32,
     pub paid_orders: u32,
+    #[specta(type = i32)]
     pub average_order_minor: i64,
     /// Capture sessions, and the share of them that led to an order.
     pub sessions: u32,
@@ -30,6 +33,29 @@ pub struct Kpis {
     pub repeat_customers: f64,
     /// Orders per hour of the day they were placed (UTC), `(hour, orders)`, busiest first.
     pub orders_per_hour: Vec<(u32, u32)>,
+    /// Money taken (less refunds) per quarter hour, oldest first, for the revenue chart.
+    pub revenue_over_time: Vec<RevenuePoint>,
+    /// The best sellers by revenue (at most 5).
+    pub top_items: Vec<TopItem>,
+}
+
+/// Money taken in the quarter hour starting at `at` (RFC 3339, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RevenuePoint {
+    pub at: String,
+    #[specta(type = i32)]
+    pub revenue_minor: i64,
+}
+
+/// An item's sales in orders that stand (not voided).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct TopItem {
+    pub item_id: String,
+    pub name: String,
+    #[specta(type = i32)]
+    pub units: i64,
+    #[specta(type = i32)]
+    pub revenue_minor: i64,
 }
 
 impl Sales {
@@ -54,6 +80,23 @@ impl Sales {
         let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM capture_session")
             .fetch_one(&self.pool)
             .await?;
+        // Quarter hours: "2026-11-25T14:" and the minute rounded down to 0, 15, 30 or 45.
+        let revenue_over_time: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT substr(p.at, 1, 14) || printf('%02d', (CAST(substr(p.at, 15, 2) AS INTEGER) / 15) * 15) || ':00Z',
+                    SUM(p.amount_minor)
+             FROM sales_payment p JOIN sales_order o ON o.id = p.order_id
+             WHERE o.status != 'void' AND p.method ->> '$.method' != 'complimentary'
+             GROUP BY 1 ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let top_items: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT l.item_id, i.name, SUM(l.qty), SUM(l.total_minor) FROM sales_line l
+             JOIN sales_order o ON o.id = l.order_id JOIN sales_item i ON i.id = l.item_id
+             WHERE o.status != 'void' GROUP BY l.item_id ORDER BY 4 DESC, 3 DESC LIMIT 5",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let units: HashMap<&str, i64> = lines.iter().map(|(o, n)| (o.as_str(), *n)).collect();
         let mut who_sessions: HashMap<String, HashSet<&str>> = HashMap::new();
         let mut per_hour: HashMap<u32, u32> = HashMap::new();
@@ -74,7 +117,7 @@ impl Sales {
             }
         }
         let n = orders.len() as u32;
-        let revenue: i64 = orders.iter().map(|o| o.4).sum();
+        let revenue: i64 = revenue_over_time.iter().map(|r| r.1).sum();
         let share = |part: usize, whole: usize| {
             if whole == 0 {
                 0.0
@@ -109,6 +152,19 @@ impl Sales {
                 who_sessions.len(),
             ),
             orders_per_hour,
+            revenue_over_time: revenue_over_time
+                .into_iter()
+                .map(|(at, revenue_minor)| RevenuePoint { at, revenue_minor })
+                .collect(),
+            top_items: top_items
+                .into_iter()
+                .map(|(item_id, name, units, revenue_minor)| TopItem {
+                    item_id,
+                    name,
+                    units,
+                    revenue_minor,
+                })
+                .collect(),
         })
     }
 

@@ -9,6 +9,9 @@
 //! (WAL, `synchronous = FULL`). Refunds and voids are events too. Still to come (the sales
 //! issue): the catalogue as CSV, and the outbox that syncs booths through PostgreSQL.
 
+// Money and counts are i64 in Rust and plain numbers in the UI (`#[specta(type = i32)]`):
+// amounts stay far below 2^53, where a JS number is exact.
+
 pub mod bench;
 mod catalog;
 mod error;
@@ -18,8 +21,10 @@ mod pricing;
 
 pub use catalog::{CatalogImport, Coupon, Item, ItemKind, NewItem, Tax};
 pub use error::SalesError;
-pub use kpis::{Kpis, csv_cell};
-pub use orders::{CartLine, Customer, OrderLine, PaymentMethod, Receipt, Sale};
+pub use kpis::{Kpis, RevenuePoint, TopItem, csv_cell};
+pub use orders::{
+    CartLine, Customer, OrderLine, OrderLink, OrderSummary, PaymentMethod, Receipt, Sale,
+};
 pub use pricing::Discount;
 
 use sqlx::SqlitePool;
@@ -38,5 +43,34 @@ impl Sales {
             pool: event.pool().clone(),
             booth: booth.to_owned(),
         }
+    }
+
+    /// Sales of `event` at the booth named in it; the first time, the booth is named after
+    /// this computer with a short random suffix (so two laptops called alike stay apart),
+    /// and the name is kept.
+    pub async fn open(event: &popbooth_store::Event) -> Result<Sales, SalesError> {
+        let pool = event.pool().clone();
+        let name = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "booth".into());
+        let suffix = &uuid::Uuid::now_v7().simple().to_string()[28..];
+        sqlx::query("INSERT OR IGNORE INTO sales_setting (key, value) VALUES ('booth', ?)")
+            .bind(format!("{name}-{suffix}"))
+            .execute(&pool)
+            .await?;
+        let (booth,): (String,) =
+            sqlx::query_as("SELECT value FROM sales_setting WHERE key = 'booth'")
+                .fetch_one(&pool)
+                .await?;
+        Ok(Sales { pool, booth })
+    }
+
+    /// This booth's name, as its events carry it.
+    pub fn booth(&self) -> &str {
+        &self.booth
     }
 }

@@ -28,7 +28,10 @@ pub struct Customer {
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum PaymentMethod {
     /// Cash: what was handed over; the change is worked out.
-    Cash { tendered_minor: i64 },
+    Cash {
+        #[specta(type = i32)]
+        tendered_minor: i64,
+    },
     /// An external card terminal's reference.
     Card { reference: String },
     /// A payment link's reference.
@@ -71,12 +74,16 @@ pub struct OrderLine {
     pub item_id: String,
     pub name: String,
     pub qty: u32,
+    #[specta(type = i32)]
     pub unit_minor: i64,
     /// This line's share of the order's discount.
     #[serde(default)]
+    #[specta(type = i32)]
     pub discount_minor: i64,
     /// What the buyer pays for the line (tax included).
+    #[specta(type = i32)]
     pub total_minor: i64,
+    #[specta(type = i32)]
     pub tax_minor: i64,
 }
 
@@ -118,23 +125,56 @@ struct OrderVoided {
     reason: String,
 }
 
+/// An order in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, sqlx::FromRow)]
+pub struct OrderSummary {
+    pub order_id: String,
+    pub customer: String,
+    pub currency: String,
+    #[specta(type = i32)]
+    pub total_minor: i64,
+    #[specta(type = i32)]
+    pub paid_minor: i64,
+    pub status: String,
+    pub created_at: String,
+    /// The booth that placed it.
+    pub booth: String,
+}
+
+/// The secret of an order's download page, and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct OrderLink {
+    /// 256 random bits, URL-safe (64 hex digits).
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
 /// What the customer gets once the sale is on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Receipt {
     pub order_id: String,
     pub lines: Vec<OrderLine>,
     pub currency: String,
+    #[specta(type = i32)]
     pub total_minor: i64,
+    #[specta(type = i32)]
     pub tax_minor: i64,
     /// Money off the order (coupon and operator), already taken out of the total.
+    #[specta(type = i32)]
     pub discount_minor: i64,
+    #[specta(type = i32)]
     pub paid_minor: i64,
     /// Still to pay on an open order.
+    #[specta(type = i32)]
     pub due_minor: i64,
     /// Cash handed back.
+    #[specta(type = i32)]
     pub change_minor: i64,
     /// `open`, `paid`, `refunded` or `void`.
     pub status: String,
+    /// The link to the order's digital goods (orders placed at this booth).
+    pub link: Option<OrderLink>,
     /// True when this is the receipt of an earlier, identical command (a retry).
     pub replayed: bool,
 }
@@ -160,6 +200,7 @@ impl Sales {
         let order_id = uuid::Uuid::now_v7().to_string();
         let mut items = Vec::with_capacity(sale.lines.len());
         let mut currency: Option<String> = None;
+        let mut link_hours_max = 0;
         for line in &sale.lines {
             if line.qty == 0 {
                 return Err(SalesError::Invalid("a line of 0 units".into()));
@@ -180,6 +221,9 @@ impl Sales {
             }
             let qty = i64::from(line.qty);
             take_stock(&mut tx, &item.id, &item.item.name, item.item.stock, qty).await?;
+            if let crate::ItemKind::Download { link_hours } = item.item.kind {
+                link_hours_max = link_hours_max.max(link_hours);
+            }
             items.push((item, line.qty));
         }
         let mut discounts = Vec::new();
@@ -225,6 +269,12 @@ impl Sales {
         )
         .await?;
         project_order(&mut tx, &order_id, &placed, &self.booth).await?;
+        let hours = if link_hours_max == 0 {
+            DEFAULT_LINK_HOURS
+        } else {
+            link_hours_max
+        };
+        let link = new_link(&mut tx, &order_id, hours).await?;
         let total = placed.total();
         let taken = match &sale.payment {
             Some(method) => {
@@ -250,6 +300,7 @@ impl Sales {
             due_minor: total - paid,
             change_minor: taken.map_or(0, |t| t.change_minor),
             status: if paid >= total { "paid" } else { "open" }.into(),
+            link: Some(link),
             replayed: false,
         })
     }
@@ -440,6 +491,17 @@ impl Sales {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The latest `limit` orders, newest first (for the Sell screen's list).
+    pub async fn recent_orders(&self, limit: u32) -> Result<Vec<OrderSummary>, SalesError> {
+        Ok(sqlx::query_as(
+            "SELECT id AS order_id, customer ->> '$.name' AS customer, currency, total_minor,
+             paid_minor, status, created_at, booth FROM sales_order ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The receipt of order `id`.
@@ -847,6 +909,11 @@ async fn receipt_of(
     .bind(order_id)
     .fetch_one(&mut **tx)
     .await?;
+    let link: Option<(String, String)> =
+        sqlx::query_as("SELECT token, expires_at FROM sales_link WHERE order_id = ?")
+            .bind(order_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(Receipt {
         order_id: order_id.into(),
         lines: placed.lines,
@@ -858,8 +925,35 @@ async fn receipt_of(
         due_minor: if status == "open" { total - paid } else { 0 },
         change_minor: change,
         status,
+        link: link.map(|(token, expires_at)| OrderLink { token, expires_at }),
         replayed,
     })
+}
+
+/// How long a download link lives when no item says.
+const DEFAULT_LINK_HOURS: u32 = 24;
+
+/// Gives order `order_id` the secret of its download page, living `hours`.
+async fn new_link(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    hours: u32,
+) -> Result<OrderLink, SalesError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| SalesError::Invalid(format!("no randomness for the link: {e}")))?;
+    let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(i64::from(hours));
+    let expires_at = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| SalesError::Invalid(format!("link expiry: {e}")))?;
+    sqlx::query("INSERT INTO sales_link (order_id, token, expires_at) VALUES (?, ?, ?)")
+        .bind(order_id)
+        .bind(&token)
+        .bind(&expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(OrderLink { token, expires_at })
 }
 
 /// `t` (RFC 3339, any offset) in UTC, as the log writes times.

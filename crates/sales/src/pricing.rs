@@ -12,7 +12,10 @@ pub enum Discount {
     /// `bp` basis points of the order (1000 = 10%).
     Percent { bp: u32 },
     /// A fixed amount in minor units (never more than the order).
-    Amount { minor: i64 },
+    Amount {
+        #[specta(type = i32)]
+        minor: i64,
+    },
 }
 
 impl Discount {

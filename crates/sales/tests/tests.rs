@@ -92,6 +92,17 @@ async fn a_cash_sale_is_priced_taxed_and_a_retry_changes_nothing() -> TestResult
     let again = sales.sell(&sale("tap-1", &item.id, 2, Some(cash))).await?;
     assert!(again.replayed);
     assert_eq!(again.order_id, receipt.order_id);
+    assert_eq!(again.link, receipt.link);
+    // The download link: 256 random bits, living 24 hours by default.
+    let link = receipt.link.ok_or("no link")?;
+    assert_eq!(link.token.len(), 64);
+    assert!(link.token.chars().all(|c| c.is_ascii_hexdigit()));
+    let expires = time::OffsetDateTime::parse(
+        &link.expires_at,
+        &time::format_description::well_known::Rfc3339,
+    )?;
+    let hours = (expires - time::OffsetDateTime::now_utc()).whole_minutes();
+    assert!((23 * 60..=24 * 60).contains(&hours), "{hours} minutes");
     assert_eq!(count(&event, "sales_order").await?, 1);
     assert_eq!(count(&event, "sales_payment").await?, 1);
     assert_eq!(count(&event, "sales_event").await?, 2);
@@ -373,7 +384,14 @@ async fn kpis_count_revenue_conversion_attach_and_repeat_customers() -> TestResu
     let buy = |key: &str, shot: &str, qty: u32, customer: Customer| Sale {
         shots: vec![shot.to_owned()],
         customer,
-        ..sale(key, &item.id, qty, Some(PaymentMethod::Complimentary))
+        ..sale(
+            key,
+            &item.id,
+            qty,
+            Some(PaymentMethod::Card {
+                reference: key.to_owned(),
+            }),
+        )
     };
     let zoe = Customer {
         name: "Zoë".into(),
@@ -404,9 +422,39 @@ async fn kpis_count_revenue_conversion_attach_and_repeat_customers() -> TestResu
         k.repeat_customers
     );
     assert_eq!(k.orders_per_hour.iter().map(|h| h.1).sum::<u32>(), 3);
+    // The charts: revenue per quarter hour adds up; the print is the top item.
+    assert_eq!(
+        k.revenue_over_time
+            .iter()
+            .map(|r| r.revenue_minor)
+            .sum::<i64>(),
+        4800
+    );
+    assert!(k.revenue_over_time[0].at.ends_with(":00Z"));
+    let minute: u32 = k.revenue_over_time[0].at[14..16].parse()?;
+    assert_eq!(minute % 15, 0);
+    assert_eq!(
+        (
+            k.top_items[0].name.as_str(),
+            k.top_items[0].units,
+            k.top_items[0].revenue_minor
+        ),
+        ("4x6 print", 4, 4800)
+    );
+    // A give-away is an order but not revenue.
+    sales
+        .sell(&sale(
+            "comp",
+            &item.id,
+            1,
+            Some(PaymentMethod::Complimentary),
+        ))
+        .await?;
+    let k = sales.kpis().await?;
+    assert_eq!((k.orders, k.revenue_minor), (4, 4800));
     // The CSV keeps UTF-8 names and turns the formula into text.
     let csv = sales.orders_csv().await?;
-    assert_eq!(csv.lines().count(), 4);
+    assert_eq!(csv.lines().count(), 5);
     assert!(
         csv.contains(",Zoë,zoe@example.com,2400,2400,EUR,paid"),
         "{csv}"

@@ -31,3 +31,11 @@ CREATE TABLE sales_setting (
     key             TEXT    PRIMARY KEY,
     value           TEXT    NOT NULL
 );
+
+-- The link of an order's digital goods: an unguessable token (256 random bits) and when it
+-- stops working. Kept by this booth only: it is not an event, not synced, not rebuilt.
+CREATE TABLE sales_link (
+    order_id        TEXT    PRIMARY KEY,
+    token           TEXT    NOT NULL UNIQUE,
+    expires_at      TEXT    NOT NULL                      -- RFC 3339, UTC
+);
