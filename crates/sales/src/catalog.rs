@@ -320,6 +320,51 @@ async fn upsert_coupon(
     Ok(())
 }
 
+/// Writes item `id` as the shared catalogue has it (added, or changed in place). An item of
+/// this booth with the same SKU under another id is a clash the operator must settle.
+pub(crate) async fn put_item(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    item: &NewItem,
+) -> Result<(), SalesError> {
+    validate(item)?;
+    let clash: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM sales_item WHERE sku = ? AND id != ?")
+            .bind(&item.sku)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if clash.is_some() {
+        return Err(SalesError::Invalid(format!(
+            "{} is in the shared catalogue as another item than here: rename one of them",
+            item.sku
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
+         tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name,
+         kind = excluded.kind, price_minor = excluded.price_minor, currency = excluded.currency,
+         tax_bp = excluded.tax_bp, tax_inclusive = excluded.tax_inclusive, stock = excluded.stock",
+    )
+    .bind(id)
+    .bind(&item.sku)
+    .bind(&item.name)
+    .bind(kind_json(&item.kind)?)
+    .bind(item.price_minor)
+    .bind(&item.currency)
+    .bind(i64::from(item.tax.rate_bp))
+    .bind(item.tax.inclusive)
+    .bind(item.stock)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT OR IGNORE INTO sales_stock (item_id, sold) VALUES (?, 0)")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Inserts a new item and its stock row; its id.
 async fn insert_item(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,

@@ -15,6 +15,8 @@ pub enum SalesError {
     },
     #[error("coupon {code} {reason}")]
     Coupon { code: String, reason: &'static str },
+    #[error("the festival's shared database: {0}")]
+    Shared(String),
     #[error("the sale is not valid: {0}")]
     Invalid(String),
     #[error("a stored record is damaged: {0}")]

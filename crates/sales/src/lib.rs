@@ -18,6 +18,7 @@ mod error;
 mod kpis;
 mod orders;
 mod pricing;
+mod sync;
 
 pub use catalog::{CatalogImport, Coupon, Item, ItemKind, NewItem, Tax};
 pub use error::SalesError;
@@ -26,6 +27,7 @@ pub use orders::{
     CartLine, Customer, OrderLine, OrderLink, OrderSummary, PaymentMethod, Receipt, Sale,
 };
 pub use pricing::Discount;
+pub use sync::{Shared, SyncReport};
 
 use sqlx::SqlitePool;
 
