@@ -74,6 +74,25 @@ enum SalesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Syncs the event's sales with the festival's shared PostgreSQL: takes the catalogue
+    /// and this booth's quotas, pushes this booth's events, pulls the other booths'
+    Sync(sales::SyncArgs),
+    /// Gives a booth a quota of a limited item in the shared database (quotas only grow,
+    /// and never past the stock)
+    Quota {
+        /// postgres://user:password@host:port/database
+        #[arg(long)]
+        db: String,
+        #[arg(long)]
+        festival: String,
+        #[arg(long)]
+        sku: String,
+        /// The booth's name (`popbooth sales sync` prints it)
+        #[arg(long)]
+        booth: String,
+        #[arg(long)]
+        units: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,18 +146,22 @@ enum PortraitCommand {
 
 #[derive(Debug, Subcommand)]
 enum CatalogCommand {
-    /// Adds the items of FILE (`{"items": [...]}`) to the catalogue; known SKUs are updated
+    /// Adds the items of FILE (JSON `{"items": [...], "coupons": [...]}`, or CSV when it
+    /// ends in .csv) to the catalogue; known SKUs are updated
     Import {
         file: PathBuf,
         #[arg(long)]
         event: PathBuf,
     },
-    /// Prints the catalogue as JSON (or writes it to --out)
+    /// Prints the catalogue as JSON (or CSV), or writes it to --out (CSV when it ends in .csv)
     Export {
         #[arg(long)]
         event: PathBuf,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print CSV instead of JSON
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -246,9 +269,17 @@ fn main() -> ExitCode {
             Command::Sales(SalesCommand::Catalog(CatalogCommand::Import { file, event })) => {
                 sales::import_catalog(&event, &file).await
             }
-            Command::Sales(SalesCommand::Catalog(CatalogCommand::Export { event, out })) => {
-                sales::export_catalog(&event, out.as_deref()).await
+            Command::Sales(SalesCommand::Catalog(CatalogCommand::Export { event, out, csv })) => {
+                sales::export_catalog(&event, out.as_deref(), csv).await
             }
+            Command::Sales(SalesCommand::Sync(args)) => sales::sync(&args).await,
+            Command::Sales(SalesCommand::Quota {
+                db,
+                festival,
+                sku,
+                booth,
+                units,
+            }) => sales::quota(&db, &festival, &sku, &booth, units).await,
             Command::Sales(SalesCommand::Report { event, csv, json }) => {
                 sales::report(&event, csv, json).await
             }

@@ -681,7 +681,10 @@ fn a_catalogue_imports_and_exports_through_the_cli() -> Result<(), Box<dyn std::
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8(out.stdout)?, "1 added, 0 updated\n");
+    assert_eq!(
+        String::from_utf8(out.stdout)?,
+        "1 added, 0 updated, 0 coupons\n"
+    );
     let out = popbooth()
         .args(["sales", "catalog", "export", "--event"])
         .arg(&dir)
@@ -702,5 +705,108 @@ fn a_catalogue_imports_and_exports_through_the_cli() -> Result<(), Box<dyn std::
         .output()?;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("the catalogue"));
+    // As CSV: out to a .csv file, edited in a "spreadsheet", back in.
+    let csv = tmp.path().join("catalogue.csv");
+    let out = popbooth()
+        .args(["sales", "catalog", "export", "--event"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&csv)
+        .output()?;
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&csv)?;
+    assert!(
+        text.starts_with("sku,name,kind,price_minor,currency,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("P46,4x6 print,print,1200,EUR,2000,true,,4x6,1,"),
+        "{text}"
+    );
+    std::fs::write(
+        &csv,
+        format!("{text}POSTER,Tour poster,drop,3000,EUR,2000,true,50,,,,,,\n"),
+    )?;
+    let out = popbooth()
+        .args(["sales", "catalog", "import"])
+        .arg(&csv)
+        .arg("--event")
+        .arg(&dir)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout)?,
+        "1 added, 1 updated, 0 coupons\n"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_sync_with_no_shared_database_says_so_and_keeps_the_sales()
+-> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Fair");
+    let created = popbooth()
+        .args(["event", "create", "--name", "Fair"])
+        .arg(&dir)
+        .output()?;
+    assert!(created.status.success());
+    // Nothing listens on port 1: the booth is offline.
+    let out = popbooth()
+        .args([
+            "sales",
+            "sync",
+            "--json",
+            "--festival",
+            "fest",
+            "--timeout",
+            "2",
+        ])
+        .args([
+            "--db",
+            "postgres://postgres@127.0.0.1:1/postgres",
+            "--event",
+        ])
+        .arg(&dir)
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["ok"], false);
+    assert!(v["booth"].as_str().is_some_and(|b| !b.is_empty()), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("shared database")),
+        "{v}"
+    );
+    // The booth's name is kept: the next run is the same booth.
+    let again = popbooth()
+        .args([
+            "sales",
+            "sync",
+            "--json",
+            "--festival",
+            "fest",
+            "--timeout",
+            "2",
+        ])
+        .args([
+            "--db",
+            "postgres://postgres@127.0.0.1:1/postgres",
+            "--event",
+        ])
+        .arg(&dir)
+        .output()?;
+    let w: Value = serde_json::from_slice(&again.stdout)?;
+    assert_eq!(w["booth"], v["booth"]);
     Ok(())
 }

@@ -92,6 +92,26 @@ impl Sales {
     pub async fn import_catalog(&self, json: &str) -> Result<CatalogImport, SalesError> {
         let catalog: Catalog = serde_json::from_str(json)
             .map_err(|e| SalesError::Invalid(format!("the catalogue: {e}")))?;
+        self.import(catalog).await
+    }
+
+    /// Imports a catalogue CSV (as [`Sales::export_catalog_csv`] writes it): items only.
+    pub async fn import_catalog_csv(&self, csv: &str) -> Result<CatalogImport, SalesError> {
+        let items = crate::catalog_csv::parse(csv)?;
+        self.import(Catalog {
+            items,
+            coupons: Vec::new(),
+        })
+        .await
+    }
+
+    /// The catalogue's items as CSV (coupons are in the JSON export only).
+    pub async fn export_catalog_csv(&self) -> Result<String, SalesError> {
+        let items: Vec<NewItem> = self.items().await?.into_iter().map(|i| i.item).collect();
+        Ok(crate::catalog_csv::write(&items))
+    }
+
+    async fn import(&self, catalog: Catalog) -> Result<CatalogImport, SalesError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut report = CatalogImport::default();
         for item in &catalog.items {

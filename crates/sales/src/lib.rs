@@ -14,6 +14,7 @@
 
 pub mod bench;
 mod catalog;
+mod catalog_csv;
 mod error;
 mod kpis;
 mod orders;
