@@ -89,6 +89,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sales::order_receipt,
             sales::recent_orders,
             sales::sales_kpis,
+            sales::sync_settings,
+            sales::set_sync_target,
+            sales::sync_now,
         ])
         .events(tauri_specta::collect_events![
             camera::CameraStatus,
@@ -96,6 +99,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             hotfolder::HotFolderActivity,
             edit::EditProgress,
             sales::SalesChanged,
+            sales::SyncStatus,
         ])
 }
 
@@ -117,6 +121,7 @@ pub fn run() -> anyhow::Result<()> {
         .manage(camera::Camera::default())
         .manage(hotfolder::HotFolder::default())
         .manage(edit::Studio::default())
+        .manage(sales::Syncer::default())
         .register_asynchronous_uri_scheme_protocol(camera::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -138,6 +143,7 @@ pub fn run() -> anyhow::Result<()> {
                 tracing::error!(error = %e, "could not open the event given at launch");
             }
             app.manage(shell);
+            sales::Syncer::start(app.handle().clone());
             // Keep the log writer alive for the life of the app.
             if let Some(guard) = _log_guard {
                 app.manage(state::LogGuard(guard));

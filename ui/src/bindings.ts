@@ -110,6 +110,12 @@ export const commands = {
 	recentOrders: (limit: number) => typedError<OrderSummary[], AppError>(__TAURI_INVOKE("recent_orders", { limit })),
 	/**  The Dashboard's numbers and charts. */
 	salesKpis: () => typedError<Kpis, AppError>(__TAURI_INVOKE("sales_kpis")),
+	/**  This booth's name, where it syncs and the last outcome. */
+	syncSettings: () => typedError<SyncSettings, AppError>(__TAURI_INVOKE("sync_settings")),
+	/**  Sets (or clears, with null) where this booth syncs. */
+	setSyncTarget: (target: SyncTarget | null) => typedError<null, AppError>(__TAURI_INVOKE("set_sync_target", { target })),
+	/**  Syncs now (the background loop does it every 20 s). */
+	syncNow: () => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_now")),
 };
 
 /** Events */
@@ -119,6 +125,7 @@ export const events = {
 	hotFolderActivity: makeEvent<HotFolderActivity, HotFolderActivity>("hot-folder-activity"),
 	recordingStatus: makeEvent<RecordingStatus, RecordingStatus>("recording-status"),
 	salesChanged: makeEvent<SalesChanged, SalesChanged>("sales-changed"),
+	syncStatus: makeEvent<SyncStatus, SyncStatus>("sync-status"),
 };
 
 /* Types */
@@ -577,6 +584,44 @@ export type ShotAnalysis = {
 	eyes_open: boolean,
 	/**  Crops per format as shares of the photo ([x0, y0, x1, y1] in 0..1), for the overlay. */
 	crops: NamedCrop[],
+};
+
+/**  What one sync did. */
+export type SyncReport = {
+	/**  This booth's events sent (a re-sent event counts once more here, not in the database). */
+	pushed: number,
+	/**  Other booths' events taken in. */
+	pulled: number,
+	/**  Catalogue items and quotas that changed here. */
+	catalog_changes: number,
+};
+
+/**  Where this booth syncs and how the last sync went. */
+export type SyncSettings = {
+	booth: string,
+	target: SyncTarget | null,
+	last: SyncStatus | null,
+};
+
+/**  How a sync went; sent as an event after each one (every 20 s when a target is set). */
+export type SyncStatus = {
+	ok: boolean,
+	/**
+	 *  What was done, or why not ("the festival's shared database: ..."): the sales are
+	 *  safe on this laptop either way.
+	 */
+	message: string,
+	report: SyncReport | null,
+	/**  RFC 3339, UTC. */
+	at: string,
+};
+
+/**  Where a booth syncs. */
+export type SyncTarget = {
+	/**  `postgres://user:password@host:port/database` */
+	url: string,
+	/**  The festival's name, the same at every booth. */
+	festival: string,
 };
 
 /**  Tax on an item, in basis points (2000 = 20%), included in the price or added to it. */

@@ -28,7 +28,7 @@ pub use orders::{
     CartLine, Customer, OrderLine, OrderLink, OrderSummary, PaymentMethod, Receipt, Sale,
 };
 pub use pricing::Discount;
-pub use sync::{Shared, SyncReport};
+pub use sync::{Shared, SyncReport, SyncTarget};
 
 use sqlx::SqlitePool;
 

@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
@@ -79,8 +79,17 @@ pub struct Shared {
     festival: String,
 }
 
+/// Where a booth syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct SyncTarget {
+    /// `postgres://user:password@host:port/database`
+    pub url: String,
+    /// The festival's name, the same at every booth.
+    pub festival: String,
+}
+
 /// What one sync did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct SyncReport {
     /// This booth's events sent (a re-sent event counts once more here, not in the database).
     pub pushed: u32,
@@ -494,14 +503,56 @@ impl Sales {
         Ok(())
     }
 
-    async fn setting(&self, key: &str) -> Result<i64, SalesError> {
+    /// Where this booth syncs: the shared database's URL and the festival's name, if set.
+    pub async fn sync_target(&self) -> Result<Option<SyncTarget>, SalesError> {
+        let url = self.text_setting("sync_url").await?;
+        let festival = self.text_setting("festival").await?;
+        Ok(url
+            .zip(festival)
+            .map(|(url, festival)| SyncTarget { url, festival }))
+    }
+
+    /// Sets (or, with `None`, clears) where this booth syncs.
+    pub async fn set_sync_target(&self, target: Option<&SyncTarget>) -> Result<(), SalesError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sales_setting WHERE key IN ('sync_url', 'festival')")
+            .execute(&mut *tx)
+            .await?;
+        if let Some(t) = target {
+            if !t.url.starts_with("postgres://") && !t.url.starts_with("postgresql://") {
+                return Err(SalesError::Invalid(format!(
+                    "{:?} is not a postgres:// URL",
+                    t.url
+                )));
+            }
+            if t.festival.trim().is_empty() {
+                return Err(SalesError::Invalid("the festival needs a name".into()));
+            }
+            for (key, value) in [("sync_url", &t.url), ("festival", &t.festival)] {
+                sqlx::query("INSERT INTO sales_setting (key, value) VALUES (?, ?)")
+                    .bind(key)
+                    .bind(value.trim())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn text_setting(&self, key: &str) -> Result<Option<String>, SalesError> {
         let value: Option<(String,)> =
             sqlx::query_as("SELECT value FROM sales_setting WHERE key = ?")
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await?;
-        value
-            .map(|(v,)| {
+        Ok(value.map(|(v,)| v))
+    }
+
+    async fn setting(&self, key: &str) -> Result<i64, SalesError> {
+        self.text_setting(key)
+            .await?
+            .map(|v| {
                 v.parse()
                     .map_err(|_| SalesError::Corrupt(format!("setting {key} = {v:?}")))
             })

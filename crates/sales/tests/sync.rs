@@ -8,7 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use popbooth_sales::{
-    CartLine, Customer, ItemKind, NewItem, PaymentMethod, Sale, Sales, SalesError, Shared, Tax,
+    CartLine, Customer, ItemKind, NewItem, PaymentMethod, Sale, Sales, SalesError, Shared,
+    SyncTarget, Tax,
 };
 use popbooth_store::Event;
 
@@ -368,6 +369,20 @@ async fn an_interrupted_or_repeated_push_stores_each_event_once() -> TestResult 
     assert_eq!(shared.counts().await?, (16, 8));
     // Nothing left to send.
     assert_eq!(a.sales.sync(&shared, 4, |_| {}).await?.pushed, 0);
+    // Where the booth syncs is kept in the event; a URL that is not postgres is refused.
+    let target = SyncTarget {
+        url: pg.url(),
+        festival: "fest".into(),
+    };
+    a.sales.set_sync_target(Some(&target)).await?;
+    assert_eq!(a.sales.sync_target().await?, Some(target));
+    let http = SyncTarget {
+        url: "http://example.org".into(),
+        festival: "fest".into(),
+    };
+    assert!(a.sales.set_sync_target(Some(&http)).await.is_err());
+    a.sales.set_sync_target(None).await?;
+    assert_eq!(a.sales.sync_target().await?, None);
     a.event.close().await;
     Ok(())
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   bucketLabel,
   busiestHours,
@@ -12,15 +12,16 @@ import {
   repeatSignal,
   revenueChart,
   topItemBars,
+  truncate,
 } from "./dashboard";
 
 // Local times are checked in a zone with a half-hour offset and no daylight saving (Node
 // reads TZ again when it changes); the zone is given back for the other test files.
-const zone = process.env.TZ;
-process.env.TZ = "Asia/Kolkata";
+beforeAll(() => {
+  vi.stubEnv("TZ", "Asia/Kolkata");
+});
 afterAll(() => {
-  if (zone === undefined) delete process.env.TZ;
-  else process.env.TZ = zone;
+  vi.unstubAllEnvs();
 });
 
 describe("percentages", () => {
@@ -130,6 +131,10 @@ describe("revenue over time", () => {
     const c = revenueChart([], box);
     expect(c.bars).toEqual([]);
     expect(c.labels).toEqual([]);
+    expect(c.ticks).toEqual([]);
+    // A top of 25 cents has no half-way line (12.5 cents is no amount).
+    const small = revenueChart([{ at: "2026-06-01T14:00:00Z", revenue_minor: 25 }], box);
+    expect(small.ticks.map((t) => t.value)).toEqual([25, 0]);
   });
 });
 
@@ -144,6 +149,12 @@ describe("top items and conversion", () => {
     );
     expect(bars.map((b) => [b.name, b.w])).toEqual([["Print", 200], ["Download", 50]]);
     expect(topItemBars([{ item_id: "c", name: "Free", units: 1, revenue_minor: 0 }], 200)[0]!.w).toBe(0);
+  });
+
+  it("cut long names", () => {
+    expect(truncate("Print", 10)).toBe("Print");
+    expect(truncate("Deluxe portrait bundle", 10)).toBe("Deluxe po…");
+    expect(truncate("Zoë’s 📸 package", 8)).toBe("Zoë’s 📸…");
   });
 
   it("splits sessions into those with an order and those without", () => {

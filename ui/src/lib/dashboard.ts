@@ -95,7 +95,7 @@ export interface RevenueChart {
   bars: Bar[];
   /** Where zero is (refunds can make a quarter hour negative). */
   zeroY: number;
-  /** Gridlines with their values, top first. */
+  /** Gridlines with their values, top first (none without data). */
   ticks: { y: number; value: number }[];
   /** The x labels shown (thinned to `maxLabels`). */
   labels: { x: number; text: string }[];
@@ -126,7 +126,9 @@ export function revenueChart(points: readonly RevenuePoint[], box: Box, maxLabel
   });
   const every = Math.max(1, Math.ceil(points.length / maxLabels));
   const labels = bars.filter((_, i) => i % every === 0).map((b) => ({ x: b.x + b.w / 2, text: b.label }));
-  const ticks = [top, top / 2, 0, ...(bottom < 0 ? [bottom] : [])].map((value) => ({ y: y(value), value }));
+  // Money is whole minor units: a half-way line only where it is one.
+  const half = Number.isInteger(top / 2) ? [top / 2] : [];
+  const ticks = points.length === 0 ? [] : [top, ...half, 0, ...(bottom < 0 ? [bottom] : [])].map((value) => ({ y: y(value), value }));
   return { bars, zeroY, ticks, labels };
 }
 
@@ -147,6 +149,12 @@ export function topItemBars(items: readonly TopItem[], width: number): HBar[] {
     revenue: i.revenue_minor,
     w: most > 0 ? (Math.max(0, i.revenue_minor) / most) * width : 0,
   }));
+}
+
+/** `s` cut to `n` characters with an ellipsis, for labels in a chart. */
+export function truncate(s: string, n: number): string {
+  const chars = [...s];
+  return chars.length <= n ? s : `${chars.slice(0, Math.max(1, n - 1)).join("").trimEnd()}…`;
 }
 
 /** Capture sessions that led to an order and those that did not. */

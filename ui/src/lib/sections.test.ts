@@ -7,6 +7,11 @@ describe("sections", () => {
     expect(new Set(SECTIONS.map((s) => s.id)).size).toBe(SECTIONS.length);
   });
 
+  it("says what is coming only for sections still being built", () => {
+    expect(SECTIONS.filter((s) => s.coming !== null).map((s) => s.id)).toEqual(["deliver"]);
+    for (const s of SECTIONS) expect(s.summary.trim()).not.toBe("");
+  });
+
   it("round-trips every section through the location hash", () => {
     for (const s of SECTIONS) expect(sectionFromHash(hashFor(s.id))).toBe(s.id);
   });

@@ -29,9 +29,8 @@ export const SECTIONS: readonly Section[] = [
   {
     id: "sell",
     title: "Sell",
-    summary: "Point of sale",
-    coming:
-      "Pick shots, add prints, downloads, bundles or RSVP upsells, take cash, a card-terminal reference or a payment link, and hand over a receipt with a QR code. Works with no internet; a sale is on disk before it says paid.",
+    summary: "Point of sale: items, the guest's shots, cash, card or a payment link, and a receipt with a QR code",
+    coming: null,
   },
   {
     id: "deliver",
@@ -43,9 +42,8 @@ export const SECTIONS: readonly Section[] = [
   {
     id: "dashboard",
     title: "Dashboard",
-    summary: "How the event is going",
-    coming:
-      "Revenue, orders, conversion from sessions to orders, attach rate of upsells, repeat customers and sales per hour, with live charts.",
+    summary: "How the event is going: revenue, orders, conversion, attach rate and repeat customers, live",
+    coming: null,
   },
   {
     id: "settings",
