@@ -1,13 +1,13 @@
 //! Sales: the offline-first point of sale and order log of an event.
 //!
 //! Owns the catalogue (prints, downloads, bundles, RSVP tiers, passes, limited drops; prices
-//! in integer minor units with inclusive or exclusive tax) and orders kept as an append-only
-//! log of events in the event database (`sales_event`: time-ordered ids, idempotency keys)
-//! with projections for reading, written in the same durable transaction; limited stock that
-//! never goes below zero; rebuilding the projections from the log; catalogue import and
-//! export (JSON); the KPIs and a formula-safe CSV of the orders. Everything is stored through `popbooth-store`'s database
-//! (WAL, `synchronous = FULL`). Refunds and voids are events too. Still to come (the sales
-//! issue): the catalogue as CSV, and the outbox that syncs booths through PostgreSQL.
+//! in integer minor units with inclusive or exclusive tax; coupon codes; JSON and CSV import
+//! and export) and orders kept as an append-only log of events in the event database
+//! (`sales_event`: time-ordered ids, idempotency keys) with projections for reading, written
+//! in the same durable transaction (WAL, `synchronous = FULL`): sales, payments in parts,
+//! refunds and voids; limited stock that never goes below zero; rebuilding the projections
+//! from the log; the KPIs and a formula-safe CSV of the orders; and the sync of several
+//! booths through a shared PostgreSQL (outbox, pull, per-booth quotas).
 
 // Money and counts are i64 in Rust and plain numbers in the UI (`#[specta(type = i32)]`):
 // amounts stay far below 2^53, where a JS number is exact.
