@@ -52,7 +52,7 @@ impl From<SalesError> for AppError {
             SalesError::SoldOut { .. } => "sold_out",
             SalesError::Coupon { .. } => "coupon",
             SalesError::UnknownItem(_) | SalesError::Invalid(_) => "invalid",
-            SalesError::Db(_) | SalesError::Corrupt(_) => "store",
+            SalesError::Db(_) | SalesError::Corrupt(_) | SalesError::Commit(_) => "store",
             SalesError::Shared(_) => "sync",
         };
         AppError::new(kind, e.to_string())

@@ -17,6 +17,8 @@ pub enum SalesError {
     Coupon { code: String, reason: &'static str },
     #[error("the festival's shared database: {0}")]
     Shared(String),
+    #[error("the sale was not saved: {0}")]
+    Commit(String),
     #[error("the sale is not valid: {0}")]
     Invalid(String),
     #[error("a stored record is damaged: {0}")]

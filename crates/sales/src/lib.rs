@@ -20,6 +20,7 @@ mod kpis;
 mod orders;
 mod pricing;
 mod sync;
+mod till;
 
 pub use catalog::{CatalogImport, Coupon, Item, ItemKind, NewItem, Tax};
 pub use error::SalesError;
@@ -29,6 +30,7 @@ pub use orders::{
 };
 pub use pricing::Discount;
 pub use sync::{Shared, SyncReport, SyncTarget};
+pub use till::Till;
 
 use sqlx::SqlitePool;
 

@@ -185,16 +185,66 @@ impl Sales {
     /// and the other gets [`SalesError::SoldOut`]. Retrying with the same idempotency key
     /// returns the first receipt and changes nothing.
     pub async fn sell(&self, sale: &Sale) -> Result<Receipt, SalesError> {
+        self.sell_batch(std::slice::from_ref(sale))
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(SalesError::Commit("no sale was given".into())))
+    }
+
+    /// Records `sales` in one durable transaction (one fsync), each in its own savepoint: a
+    /// sale that fails (sold out, a bad coupon) is undone alone and the others stand. The
+    /// results are in the order of `sales`; if the commit fails, every sale fails with it.
+    pub async fn sell_batch(&self, sales: &[Sale]) -> Vec<Result<Receipt, SalesError>> {
+        let all_fail = |e: &dyn std::fmt::Display| {
+            let message = e.to_string();
+            sales
+                .iter()
+                .map(|_| Err(SalesError::Commit(message.clone())))
+                .collect()
+        };
+        // IMMEDIATE: take the write lock first, so the stock read and the update see one
+        // state and concurrent sales queue on the busy timeout instead of failing.
+        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(e) => return all_fail(&e),
+        };
+        let mut results = Vec::with_capacity(sales.len());
+        for sale in sales {
+            if let Err(e) = sqlx::query("SAVEPOINT sale").execute(&mut *tx).await {
+                return all_fail(&e);
+            }
+            let result = self.sell_in(&mut tx, sale).await;
+            let ends: &[&str] = if result.is_ok() {
+                &["RELEASE sale"]
+            } else {
+                &["ROLLBACK TO sale", "RELEASE sale"]
+            };
+            for end in ends {
+                if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+                    return all_fail(&e);
+                }
+            }
+            results.push(result);
+        }
+        match tx.commit().await {
+            Ok(()) => results,
+            Err(e) => all_fail(&e),
+        }
+    }
+
+    /// One sale inside the open transaction `tx`.
+    async fn sell_in(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        sale: &Sale,
+    ) -> Result<Receipt, SalesError> {
         if sale.idempotency_key.is_empty() || sale.lines.is_empty() {
             return Err(SalesError::Invalid(
                 "a sale needs an idempotency key and at least one line".into(),
             ));
         }
-        // IMMEDIATE: take the write lock first, so the stock read and the update see one
-        // state and concurrent sales queue on the busy timeout instead of failing.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(receipt) = self.replay(&mut tx, &sale.idempotency_key).await? {
-            tx.rollback().await?;
+        if let Some(receipt) = self.replay(tx, &sale.idempotency_key).await? {
             return Ok(receipt);
         }
         let order_id = uuid::Uuid::now_v7().to_string();
@@ -210,7 +260,7 @@ impl Sales {
                  FROM sales_item WHERE id = ? AND active = 1",
             )
             .bind(&line.item_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| SalesError::UnknownItem(line.item_id.clone()))?;
             let item = item_from_row(&row)?;
@@ -220,7 +270,7 @@ impl Sales {
                 ));
             }
             let qty = i64::from(line.qty);
-            take_stock(&mut tx, &item.id, &item.item.name, item.item.stock, qty).await?;
+            take_stock(tx, &item.id, &item.item.name, item.item.stock, qty).await?;
             if let crate::ItemKind::Download { link_hours } = item.item.kind {
                 link_hours_max = link_hours_max.max(link_hours);
             }
@@ -228,7 +278,7 @@ impl Sales {
         }
         let mut discounts = Vec::new();
         if let Some(code) = &sale.coupon {
-            discounts.push(use_coupon(&mut tx, code).await?);
+            discounts.push(use_coupon(tx, code).await?);
         }
         discounts.extend(sale.discount);
         let gross: Vec<Gross> = items
@@ -261,32 +311,31 @@ impl Sales {
             discount: sale.discount,
         };
         self.append(
-            &mut tx,
+            tx,
             &order_id,
             "order_placed",
             &placed,
             Some(&sale.idempotency_key),
         )
         .await?;
-        project_order(&mut tx, &order_id, &placed, &self.booth).await?;
+        project_order(tx, &order_id, &placed, &self.booth).await?;
         let hours = if link_hours_max == 0 {
             DEFAULT_LINK_HOURS
         } else {
             link_hours_max
         };
-        let link = new_link(&mut tx, &order_id, hours).await?;
+        let link = new_link(tx, &order_id, hours).await?;
         let total = placed.total();
         let taken = match &sale.payment {
             Some(method) => {
                 let taken = payment(method, None, total)?;
-                self.append(&mut tx, &order_id, "payment_taken", &taken, None)
+                self.append(tx, &order_id, "payment_taken", &taken, None)
                     .await?;
-                project_payment(&mut tx, &order_id, &taken).await?;
+                project_payment(tx, &order_id, &taken).await?;
                 Some(taken)
             }
             None => None,
         };
-        tx.commit().await?;
         // The receipt from what was just written (a replay reads it back: `receipt_of`).
         let paid = taken.as_ref().map_or(0, |t| t.amount_minor);
         Ok(Receipt {

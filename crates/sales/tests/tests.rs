@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use popbooth_sales::{
     CartLine, Coupon, Customer, Discount, ItemKind, NewItem, PaymentMethod, Receipt, Sale, Sales,
-    SalesError, Tax,
+    SalesError, Tax, Till,
 };
 use popbooth_store::Event;
 
@@ -275,6 +275,20 @@ async fn child_sells_until_killed() -> TestResult {
     let event = Event::open(std::path::Path::new(&dir)).await?;
     let sales = Sales::new(&event, "booth-a");
     let item = sales.items().await?.into_iter().next().ok_or("no item")?;
+    // Three sellers through a till (group commit) beside one selling alone.
+    let till = Till::start(sales.clone(), 64);
+    for t in 0..3 {
+        let (till, item) = (till.clone(), item.id.clone());
+        tokio::spawn(async move {
+            for j in 0.. {
+                let key = format!("till-{start}-{t}-{j}");
+                let paid = Some(PaymentMethod::Complimentary);
+                if till.sell(sale(&key, &item, 1, paid)).await.is_ok() {
+                    println!("ACK {key}");
+                }
+            }
+        });
+    }
     for i in start.. {
         let key = format!("sale-{i}");
         sales
@@ -333,6 +347,9 @@ async fn acknowledged_sales_survive_kill_9() -> TestResult {
         // The child may have sold a few more than it acknowledged; none is lost or doubled.
         next += 1000;
     }
+    // Both ways of selling were cut by the kills: alone, and through the till.
+    assert!(acknowledged.iter().any(|k| k.starts_with("till-")));
+    assert!(acknowledged.iter().any(|k| k.starts_with("sale-")));
     let event = Event::open(&path).await?;
     let (ok,): (String,) = sqlx::query_as("PRAGMA integrity_check")
         .fetch_one(event.pool())
@@ -638,6 +655,60 @@ async fn coupons_discounts_and_payments_in_parts() -> TestResult {
             ..paid
         }
     );
+    event.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_sellers_at_once_share_commits_and_never_oversell() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let event = Event::create(&dir.path().join("Fair"), "Fair").await?;
+    let sales = Sales::new(&event, "booth-a");
+    let drop = sales.add_item(print(Some(150))).await?;
+    let till = Till::start(sales.clone(), 64);
+    let mut sellers = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let (till, item) = (till.clone(), drop.id.clone());
+        sellers.spawn(async move {
+            let key = format!("buyer-{i}");
+            let result = till
+                .sell(sale(&key, &item, 1, Some(PaymentMethod::Complimentary)))
+                .await;
+            (key, result)
+        });
+    }
+    let (mut sold, mut sold_out) = (HashSet::new(), 0);
+    while let Some(done) = sellers.join_next().await {
+        match done? {
+            (key, Ok(receipt)) => {
+                assert_eq!(receipt.status, "paid");
+                sold.insert(key);
+            }
+            (_, Err(SalesError::SoldOut { .. })) => sold_out += 1,
+            (key, Err(e)) => return Err(format!("{key}: {e}").into()),
+        }
+    }
+    // Exactly the stock sold; every acknowledged sale is whole on disk; fewer commits than
+    // sales (they shared fsyncs), and a sold-out sale in a batch left the others standing.
+    assert_eq!((sold.len(), sold_out), (150, 50));
+    assert_eq!(sales.stock_left(&drop.id).await?, Some(0));
+    let keys: Vec<(String,)> =
+        sqlx::query_as("SELECT idempotency_key FROM sales_event WHERE kind = 'order_placed'")
+            .fetch_all(event.pool())
+            .await?;
+    assert_eq!(keys.into_iter().map(|(k,)| k).collect::<HashSet<_>>(), sold);
+    assert_eq!(count(&event, "sales_payment").await?, 150);
+    assert!(
+        till.commits() < 200,
+        "{} commits for 200 sales",
+        till.commits()
+    );
+    // A sale retried through the till gets its first receipt back.
+    let key = sold.iter().next().ok_or("nothing sold")?;
+    let again = till
+        .sell(sale(key, &drop.id, 1, Some(PaymentMethod::Complimentary)))
+        .await?;
+    assert!(again.replayed);
     event.close().await;
     Ok(())
 }
