@@ -810,3 +810,25 @@ fn a_sync_with_no_shared_database_says_so_and_keeps_the_sales()
     assert_eq!(w["booth"], v["booth"]);
     Ok(())
 }
+
+#[test]
+fn bench_sales_prints_both_sides_and_ends_with_the_ratio() -> Result<(), Box<dyn std::error::Error>>
+{
+    let out = popbooth()
+        .args(["bench", "sales", "--sales", "40", "--runs", "1"])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout)?;
+    assert!(
+        text.contains("one till:") && text.contains("8 tills at once:"),
+        "{text}"
+    );
+    let last = text.lines().last().ok_or("no output")?;
+    let ratio: f64 = last.strip_prefix("ratio: ").ok_or(text.clone())?.parse()?;
+    assert!(ratio > 0.0, "{text}");
+    Ok(())
+}
