@@ -100,6 +100,21 @@ pub(crate) struct OrderPlaced {
     discount: Option<Discount>,
 }
 
+/// An event about to be appended: its kind, its body as JSON, its idempotency key.
+struct Appended<'a> {
+    kind: &'a str,
+    body: String,
+    key: Option<&'a str>,
+}
+
+impl<'a> Appended<'a> {
+    fn new(kind: &'a str, body: &impl Serialize, key: Option<&'a str>) -> Result<Self, SalesError> {
+        let body =
+            serde_json::to_string(body).map_err(|e| SalesError::Invalid(format!("{kind}: {e}")))?;
+        Ok(Appended { kind, body, key })
+    }
+}
+
 /// The `payment_taken` event's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct PaymentTaken {
@@ -185,11 +200,11 @@ impl Sales {
     /// and the other gets [`SalesError::SoldOut`]. Retrying with the same idempotency key
     /// returns the first receipt and changes nothing.
     pub async fn sell(&self, sale: &Sale) -> Result<Receipt, SalesError> {
-        self.sell_batch(std::slice::from_ref(sale))
-            .await
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Err(SalesError::Commit("no sale was given".into())))
+        // Alone, a sale needs no savepoint: if it fails, its transaction is dropped.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let receipt = self.sell_in(&mut tx, sale).await?;
+        tx.commit().await?;
+        Ok(receipt)
     }
 
     /// Records `sales` in one durable transaction (one fsync), each in its own savepoint: a
@@ -310,32 +325,40 @@ impl Sales {
             coupon: sale.coupon.as_ref().map(|c| c.trim().to_uppercase()),
             discount: sale.discount,
         };
-        self.append(
-            tx,
-            &order_id,
+        let total = placed.total();
+        let taken = match &sale.payment {
+            Some(method) => Some(payment(method, None, total)?),
+            None => None,
+        };
+        // Fewer round trips to SQLite is what makes a sale fast: both events in one
+        // statement, and the order written already paid.
+        let mut events = vec![Appended::new(
             "order_placed",
             &placed,
             Some(&sale.idempotency_key),
-        )
-        .await?;
-        project_order(tx, &order_id, &placed, &self.booth).await?;
+        )?];
+        if let Some(taken) = &taken {
+            events.push(Appended::new("payment_taken", taken, None)?);
+        }
+        self.append_all(tx, &order_id, &events).await?;
+        project_order(tx, &order_id, &placed, &self.booth, taken.as_ref()).await?;
+        if let Some(taken) = &taken {
+            insert_money(
+                tx,
+                &order_id,
+                &taken.payment_id,
+                &taken.method_json()?,
+                taken.amount_minor,
+                taken.change_minor,
+            )
+            .await?;
+        }
         let hours = if link_hours_max == 0 {
             DEFAULT_LINK_HOURS
         } else {
             link_hours_max
         };
         let link = new_link(tx, &order_id, hours).await?;
-        let total = placed.total();
-        let taken = match &sale.payment {
-            Some(method) => {
-                let taken = payment(method, None, total)?;
-                self.append(tx, &order_id, "payment_taken", &taken, None)
-                    .await?;
-                project_payment(tx, &order_id, &taken).await?;
-                Some(taken)
-            }
-            None => None,
-        };
         // The receipt from what was just written (a replay reads it back: `receipt_of`).
         let paid = taken.as_ref().map_or(0, |t| t.amount_minor);
         Ok(Receipt {
@@ -416,21 +439,31 @@ impl Sales {
         body: &impl Serialize,
         key: Option<&str>,
     ) -> Result<(), SalesError> {
-        let body =
-            serde_json::to_string(body).map_err(|e| SalesError::Invalid(format!("{kind}: {e}")))?;
-        sqlx::query(
-            "INSERT INTO sales_event (id, order_id, kind, body, idempotency_key, booth, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(order_id)
-        .bind(kind)
-        .bind(body)
-        .bind(key)
-        .bind(&self.booth)
-        .bind(now())
-        .execute(&mut **tx)
-        .await?;
+        self.append_all(tx, order_id, &[Appended::new(kind, body, key)?])
+            .await
+    }
+
+    /// Appends `events` of order `order_id` to the log, in order, in one statement.
+    async fn append_all(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        order_id: &str,
+        events: &[Appended<'_>],
+    ) -> Result<(), SalesError> {
+        let at = now();
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO sales_event (id, order_id, kind, body, idempotency_key, booth, at) ",
+        );
+        insert.push_values(events, |mut row, e| {
+            row.push_bind(uuid::Uuid::now_v7().to_string())
+                .push_bind(order_id)
+                .push_bind(e.kind)
+                .push_bind(&e.body)
+                .push_bind(e.key)
+                .push_bind(&self.booth)
+                .push_bind(&at);
+        });
+        insert.build().execute(&mut **tx).await?;
         Ok(())
     }
 
@@ -584,7 +617,7 @@ pub(crate) async fn apply_event(
                     .execute(&mut **tx)
                     .await?;
             }
-            project_order(tx, order_id, &placed, booth).await
+            project_order(tx, order_id, &placed, booth, None).await
         }
         "payment_taken" => {
             let taken: PaymentTaken = serde_json::from_str(body).map_err(corrupt)?;
@@ -759,6 +792,13 @@ fn payment(
     })
 }
 
+impl PaymentTaken {
+    fn method_json(&self) -> Result<String, SalesError> {
+        serde_json::to_string(&self.method)
+            .map_err(|e| SalesError::Invalid(format!("payment: {e}")))
+    }
+}
+
 impl OrderPlaced {
     /// What the buyer pays for the order.
     fn total(&self) -> i64 {
@@ -766,26 +806,37 @@ impl OrderPlaced {
     }
 }
 
+/// Writes the order of `placed`; with `taken`, the payment made with it counts already (its
+/// row is [`insert_money`]'s), as [`project_money`] would count it.
 async fn project_order(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
     placed: &OrderPlaced,
     booth: &str,
+    taken: Option<&PaymentTaken>,
 ) -> Result<(), SalesError> {
     let customer = serde_json::to_string(&placed.customer)
         .map_err(|e| SalesError::Invalid(format!("customer: {e}")))?;
+    let paid = taken.map_or(0, |t| t.amount_minor);
+    let status = if taken.is_some() && paid >= placed.total() {
+        "paid"
+    } else {
+        "open"
+    };
     sqlx::query(
         "INSERT INTO sales_order (id, customer, currency, total_minor, tax_minor, status,
-         created_at, booth, discount_minor) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+         created_at, booth, discount_minor, paid_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(order_id)
     .bind(customer)
     .bind(&placed.currency)
     .bind(placed.total())
     .bind(placed.lines.iter().map(|l| l.tax_minor).sum::<i64>())
+    .bind(status)
     .bind(uuid_time(order_id))
     .bind(booth)
     .bind(placed.lines.iter().map(|l| l.discount_minor).sum::<i64>())
+    .bind(paid)
     .execute(&mut **tx)
     .await?;
     for (i, line) in placed.lines.iter().enumerate() {
@@ -818,8 +869,7 @@ async fn project_payment(
     order_id: &str,
     taken: &PaymentTaken,
 ) -> Result<(), SalesError> {
-    let method = serde_json::to_string(&taken.method)
-        .map_err(|e| SalesError::Invalid(format!("payment: {e}")))?;
+    let method = taken.method_json()?;
     project_money(
         tx,
         order_id,
@@ -870,6 +920,30 @@ async fn project_money(
     amount: i64,
     change: i64,
 ) -> Result<(), SalesError> {
+    insert_money(tx, order_id, id, method, amount, change).await?;
+    sqlx::query(
+        "UPDATE sales_order SET paid_minor = paid_minor + ?1,
+         status = CASE WHEN ?1 < 0 AND paid_minor + ?1 <= 0 THEN 'refunded'
+                       WHEN paid_minor + ?1 >= total_minor THEN 'paid'
+                       ELSE 'open' END
+         WHERE id = ?2",
+    )
+    .bind(amount)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The row of money in or out on an order.
+async fn insert_money(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    id: &str,
+    method: &str,
+    amount: i64,
+    change: i64,
+) -> Result<(), SalesError> {
     sqlx::query(
         "INSERT INTO sales_payment (id, order_id, method, amount_minor, at, change_minor)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -880,17 +954,6 @@ async fn project_money(
     .bind(amount)
     .bind(uuid_time(id))
     .bind(change)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE sales_order SET paid_minor = paid_minor + ?1,
-         status = CASE WHEN ?1 < 0 AND paid_minor + ?1 <= 0 THEN 'refunded'
-                       WHEN paid_minor + ?1 >= total_minor THEN 'paid'
-                       ELSE 'open' END
-         WHERE id = ?2",
-    )
-    .bind(amount)
-    .bind(order_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
