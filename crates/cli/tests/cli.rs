@@ -832,3 +832,111 @@ fn bench_sales_prints_both_sides_and_ends_with_the_ratio() -> Result<(), Box<dyn
     assert!(ratio > 0.0, "{text}");
     Ok(())
 }
+
+/// Two booths through the CLI and a real PostgreSQL: A's sales reach B, and B's report shows
+/// them; the JSON of `sales sync` as docs/cli-json.md has it.
+#[test]
+fn two_booths_sync_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
+    let pg = popbooth_tests::Postgres::start()?;
+    let tmp = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let (a, b) = (tmp.path().join("A"), tmp.path().join("B"));
+    for dir in [&a, &b] {
+        let created = popbooth()
+            .args(["event", "create", "--name", "Fest"])
+            .arg(dir)
+            .output()?;
+        assert!(created.status.success());
+    }
+    // Two sales at booth A (through the crate: the CLI has no till).
+    runtime.block_on(async {
+        let event = popbooth_store::Event::open(&a).await?;
+        let sales = popbooth_sales::Sales::open(&event).await?;
+        let poster = sales
+            .add_item(popbooth_sales::NewItem {
+                sku: "POSTER".into(),
+                name: "Tour poster".into(),
+                kind: popbooth_sales::ItemKind::Drop,
+                price_minor: 3000,
+                currency: "EUR".into(),
+                tax: popbooth_sales::Tax::default(),
+                stock: Some(10),
+            })
+            .await?;
+        for key in ["a-1", "a-2"] {
+            sales
+                .sell(&popbooth_sales::Sale {
+                    idempotency_key: key.into(),
+                    lines: vec![popbooth_sales::CartLine {
+                        item_id: poster.id.clone(),
+                        qty: 1,
+                    }],
+                    payment: Some(popbooth_sales::PaymentMethod::Complimentary),
+                    ..popbooth_sales::Sale::default()
+                })
+                .await?;
+        }
+        event.close().await;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    let sync = |dir: &std::path::Path| -> Result<Value, Box<dyn std::error::Error>> {
+        let out = popbooth()
+            .args([
+                "sales",
+                "sync",
+                "--json",
+                "--festival",
+                "fest",
+                "--db",
+                &pg.url(),
+            ])
+            .arg("--event")
+            .arg(dir)
+            .output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let pushed = sync(&a)?;
+    assert_eq!(pushed["ok"], true);
+    assert_eq!(pushed["festival"], "fest");
+    assert_eq!(pushed["sync"]["pushed"], 4, "{pushed}");
+    let pulled = sync(&b)?;
+    assert_eq!(pulled["sync"]["pulled"], 4, "{pulled}");
+    assert!(
+        pulled["sync"]["catalog_changes"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    );
+    assert_ne!(pulled["booth"], pushed["booth"]);
+    // B gives itself a quota of the poster through the CLI; too many is refused.
+    let booth_b = pulled["booth"].as_str().ok_or("no booth")?;
+    let quota = |units: &str| {
+        popbooth()
+            .args(["sales", "quota", "--festival", "fest", "--db", &pg.url()])
+            .args(["--sku", "POSTER", "--booth", booth_b, "--units", units])
+            .output()
+    };
+    let given = quota("4")?;
+    assert!(
+        given.status.success(),
+        "{}",
+        String::from_utf8_lossy(&given.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(given.stdout)?,
+        format!("{booth_b} may sell 4 of POSTER\n")
+    );
+    assert!(!quota("11")?.status.success());
+    // B's report is the festival's: A's two orders.
+    let out = popbooth()
+        .args(["sales", "report", "--json", "--event"])
+        .arg(&b)
+        .output()?;
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["kpis"]["orders"], 2, "{report}");
+    Ok(())
+}

@@ -2,9 +2,7 @@
 //! folder on a loopback port): they sell offline within their quotas, reconnect in any order
 //! and end with the same totals; a push interrupted or done twice stores each event once.
 
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use popbooth_sales::{
@@ -12,124 +10,9 @@ use popbooth_sales::{
     SyncTarget, Tax,
 };
 use popbooth_store::Event;
+use popbooth_tests::Postgres;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// A PostgreSQL server of our own, stopped and removed on drop.
-struct Postgres {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-    port: u16,
-}
-
-impl Postgres {
-    fn start() -> Result<Postgres, Box<dyn std::error::Error>> {
-        // Debian keeps each major version's programs apart; take the newest.
-        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-            .map_err(|e| format!("PostgreSQL is not installed (scripts/setup --test): {e}"))?
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-            .filter(|b| b.join("initdb").exists())
-            .collect();
-        versions.sort();
-        let bin = versions.pop().ok_or("no PostgreSQL initdb")?;
-        let dir = tempfile::tempdir()?;
-        if as_root() {
-            // initdb and pg_ctl refuse to run as root: the cluster belongs to `postgres`.
-            run(Command::new("chown")
-                .arg("postgres:postgres")
-                .arg(dir.path()))?;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let pg = Postgres { dir, bin, port };
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                &pg.data(),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--no-sync",
-            ],
-        )?;
-        pg.up()?;
-        Ok(pg)
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-
-    fn up(&self) -> Result<(), Box<dyn std::error::Error>> {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port,
-            self.dir.path().display()
-        );
-        let log = self.dir.path().join("log").display().to_string();
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data(),
-                "-l",
-                &log,
-                "-o",
-                &options,
-                "-w",
-                "start",
-            ],
-        )
-    }
-
-    fn down(&self) -> Result<(), Box<dyn std::error::Error>> {
-        self.run(
-            "pg_ctl",
-            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
-        )
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
-        let program = self.bin.join(program);
-        let mut command = if as_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(program);
-            c
-        } else {
-            Command::new(program)
-        };
-        run(command.args(args).current_dir(self.dir.path()))
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let _ = self.down();
-    }
-}
-
-fn as_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-fn run(command: &mut Command) -> Result<(), Box<dyn std::error::Error>> {
-    let out = command.output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "{command:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    Ok(())
-}
 
 fn catalogue() -> Vec<NewItem> {
     let eur = |sku: &str, name: &str, kind, price, stock| NewItem {
