@@ -49,7 +49,8 @@ pub struct SalesChanged {
 impl From<SalesError> for AppError {
     fn from(e: SalesError) -> Self {
         let kind = match &e {
-            SalesError::SoldOut { .. } => "sold_out",
+            // Not recorded, as a sale of nothing left.
+            SalesError::SoldOut { .. } | SalesError::NoQuota { .. } => "sold_out",
             SalesError::Coupon { .. } => "coupon",
             SalesError::UnknownItem(_) | SalesError::Invalid(_) => "invalid",
             SalesError::Db(_) | SalesError::Corrupt(_) | SalesError::Commit(_) => "store",

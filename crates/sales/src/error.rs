@@ -13,6 +13,11 @@ pub enum SalesError {
         left: i64,
         wanted: i64,
     },
+    #[error(
+        "{name} is shared between the festival's booths and this booth has no units of it \
+         yet: give it a quota (popbooth sales quota)"
+    )]
+    NoQuota { name: String },
     #[error("coupon {code} {reason}")]
     Coupon { code: String, reason: &'static str },
     #[error("the festival's shared database: {0}")]

@@ -462,18 +462,9 @@ impl Sales {
                 .map_err(|e| SalesError::Corrupt(format!("shared item {id}: {e}")))?;
             crate::catalog::put_item(&mut tx, id, &item).await?;
             if item.stock.is_some() {
-                // A shared limited item is sold from a quota only; none yet is none at all.
-                // What this booth sold of it before counts against the quota.
-                sqlx::query(
-                    "INSERT OR IGNORE INTO sales_quota (item_id, units, sold)
-                     SELECT ?1, 0, COALESCE(SUM(l.qty), 0) FROM sales_line l
-                     JOIN sales_order o ON o.id = l.order_id
-                     WHERE l.item_id = ?1 AND o.booth = ?2 AND o.status <> 'void'",
-                )
-                .bind(id)
-                .bind(&self.booth)
-                .execute(&mut *tx)
-                .await?;
+                // A shared limited item is sold from a quota only: until this booth is
+                // given one, none (or no more than it sold already).
+                insert_quota(&mut tx, id, &self.booth).await?;
             }
         }
         for (item_id, units, _) in &quotas {
@@ -494,13 +485,53 @@ impl Sales {
         let items = self.items().await?;
         let mut tx = shared.pool.begin().await.map_err(pg_err)?;
         shared.lock(&mut tx).await?;
-        for item in &items {
+        let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        let known: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM popbooth_item WHERE festival = $1 AND id = ANY($2)")
+                .bind(&shared.festival)
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(pg_err)?;
+        let known: std::collections::HashSet<String> = known.into_iter().map(|(id,)| id).collect();
+        for item in items.iter().filter(|i| !known.contains(&i.id)) {
+            if item.item.stock.is_some() {
+                // From now on booths share this stock. What this booth sold of it already
+                // becomes its quota, here first (it sells no more until given a quota), then
+                // in the shared database, so that quotas for others leave those units out.
+                let sold = self.freeze_quota(&item.id).await?;
+                sqlx::query(
+                    "INSERT INTO popbooth_quota (festival, item_id, booth, units, version)
+                     VALUES ($1, $2, $3, $4, nextval('popbooth_version'))
+                     ON CONFLICT (festival, item_id, booth) DO NOTHING",
+                )
+                .bind(&shared.festival)
+                .bind(&item.id)
+                .bind(&self.booth)
+                .bind(sold)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg_err)?;
+            }
             shared
                 .put_item(&mut tx, &item.id, &item.item, false)
                 .await?;
         }
         tx.commit().await.map_err(pg_err)?;
         Ok(())
+    }
+
+    /// Gives this booth a quota of limited item `item_id` of what it has sold of it (if it
+    /// has none yet); that quota.
+    async fn freeze_quota(&self, item_id: &str) -> Result<i64, SalesError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        insert_quota(&mut tx, item_id, &self.booth).await?;
+        let (units,): (i64,) = sqlx::query_as("SELECT units FROM sales_quota WHERE item_id = ?")
+            .bind(item_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(units)
     }
 
     /// Where this booth syncs: the shared database's URL and the festival's name, if set.
@@ -565,6 +596,26 @@ impl Sales {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// This booth's quota row of a shared limited item, if it has none: what it sold of the item
+/// so far counts against it, and it may sell that many (none more, until given a quota).
+async fn insert_quota(
+    tx: &mut Transaction<'_, Sqlite>,
+    item_id: &str,
+    booth: &str,
+) -> Result<(), SalesError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO sales_quota (item_id, units, sold)
+         SELECT ?1, n, n FROM (SELECT COALESCE(SUM(l.qty), 0) AS n FROM sales_line l
+         JOIN sales_order o ON o.id = l.order_id
+         WHERE l.item_id = ?1 AND o.booth = ?2 AND o.status <> 'void')",
+    )
+    .bind(item_id)
+    .bind(booth)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn set_setting(

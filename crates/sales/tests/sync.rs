@@ -111,6 +111,22 @@ async fn three_booths_sell_offline_within_quotas_and_converge() -> TestResult {
         a.sales.add_item(item).await?;
     }
     a.sales.sync(&shared, 100, |_| {}).await?;
+    // Shared, the drop is sold from quotas only: with none yet, none is sold, and it says so.
+    let early = a
+        .sales
+        .sell(&Sale {
+            idempotency_key: "a-early".into(),
+            lines: vec![CartLine {
+                item_id: item_id(&a.sales, "DROP-1").await?,
+                qty: 1,
+            }],
+            ..Sale::default()
+        })
+        .await;
+    assert!(
+        matches!(early, Err(SalesError::NoQuota { .. })),
+        "{early:?}"
+    );
     shared.set_quota("DROP-1", "booth-a", 4).await?;
     shared.set_quota("DROP-1", "booth-b", 3).await?;
     assert!(
@@ -267,5 +283,47 @@ async fn an_interrupted_or_repeated_push_stores_each_event_once() -> TestResult 
     a.sales.set_sync_target(None).await?;
     assert_eq!(a.sales.sync_target().await?, None);
     a.event.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn units_sold_before_sharing_stay_out_of_the_other_booths_quotas() -> TestResult {
+    let pg = Postgres::start()?;
+    let root = tempfile::tempdir()?;
+    let a = booth(root.path(), "booth-a").await?;
+    for item in catalogue() {
+        a.sales.add_item(item).await?;
+    }
+    // A sells 3 of the 10 posters before the festival shares anything.
+    for i in 0..3 {
+        assert!(sell_one(&a.sales, &format!("early-{i}"), "DROP-1").await?);
+    }
+    let shared = Shared::connect(&pg.url(), "fest", Duration::from_secs(3)).await?;
+    a.sales.sync(&shared, 100, |_| {}).await?;
+    // Shared now: A's 3 are its quota, so the others can have 7 at most, and A sells no
+    // more until it is given more.
+    assert!(!sell_one(&a.sales, "a-more", "DROP-1").await?);
+    assert!(shared.set_quota("DROP-1", "booth-b", 8).await.is_err());
+    shared.set_quota("DROP-1", "booth-b", 7).await?;
+    assert!(shared.set_quota("DROP-1", "booth-a", 4).await.is_err());
+    let b = booth(root.path(), "booth-b").await?;
+    b.sales.sync(&shared, 100, |_| {}).await?;
+    let mut sold = 0;
+    for i in 0..9 {
+        sold += u32::from(sell_one(&b.sales, &format!("b-{i}"), "DROP-1").await?);
+    }
+    assert_eq!(sold, 7);
+    b.sales.sync(&shared, 100, |_| {}).await?;
+    a.sales.sync(&shared, 100, |_| {}).await?;
+    for x in [&a, &b] {
+        let left = x
+            .sales
+            .stock_left(&item_id(&x.sales, "DROP-1").await?)
+            .await?;
+        assert_eq!(left, Some(0), "{}", x.sales.booth());
+    }
+    for x in [a, b] {
+        x.event.close().await;
+    }
     Ok(())
 }

@@ -70,10 +70,13 @@ pub(super) async fn take_stock(
             .execute(&mut **tx)
             .await?
             .rows_affected();
+            if taken == 0 && units == 0 {
+                return Err(SalesError::NoQuota { name: name.into() });
+            }
             if taken == 0 {
                 return Err(SalesError::SoldOut {
                     name: name.into(),
-                    left: units - sold,
+                    left: (units - sold).max(0),
                     wanted: qty,
                 });
             }
