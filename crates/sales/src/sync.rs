@@ -14,7 +14,8 @@
 //! - **Quotas**: a limited item's stock is split between booths (`Shared::set_quota`); a
 //!   booth sells only its quota, so booths that are offline can never sell more than the
 //!   stock between them. Quotas only grow (a booth may have sold its units while offline),
-//!   and never past the stock.
+//!   and never past the stock. A booth that shares a limited item it has already sold some
+//!   of keeps those units as its quota, so the others' quotas leave them out.
 
 use std::time::Duration;
 
