@@ -264,6 +264,8 @@ pub struct SyncSettings {
     pub booth: String,
     pub target: Option<SyncTarget>,
     pub last: Option<SyncStatus>,
+    /// This booth's changes (sales, payments, ...) not yet sent to the other booths.
+    pub unsynced: u32,
 }
 
 /// How a sync went; sent as an event after each one (every 20 s when a target is set).
@@ -274,6 +276,8 @@ pub struct SyncStatus {
     /// safe on this laptop either way.
     pub message: String,
     pub report: Option<SyncReport>,
+    /// This booth's changes still waiting to be sent afterwards.
+    pub unsynced: u32,
     /// RFC 3339, UTC.
     pub at: String,
 }
@@ -305,6 +309,7 @@ impl Syncer {
         let at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
+        let unsynced = sales.unsynced().await.unwrap_or(0);
         let status = match outcome {
             Ok(report) => {
                 if report.pulled > 0 || report.catalog_changes > 0 {
@@ -317,6 +322,7 @@ impl Syncer {
                         report.pushed, report.pulled
                     ),
                     report: Some(report),
+                    unsynced,
                     at,
                 }
             }
@@ -324,6 +330,7 @@ impl Syncer {
                 ok: false,
                 message: e.to_string(),
                 report: None,
+                unsynced,
                 at,
             },
         };
@@ -358,6 +365,7 @@ pub async fn sync_settings(
         booth: sales.booth().to_owned(),
         target: sales.sync_target().await?,
         last: syncer.last.lock().await.clone(),
+        unsynced: sales.unsynced().await?,
     })
 }
 

@@ -601,6 +601,8 @@ export type SyncSettings = {
 	booth: string,
 	target: SyncTarget | null,
 	last: SyncStatus | null,
+	/**  This booth's changes (sales, payments, ...) not yet sent to the other booths. */
+	unsynced: number,
 };
 
 /**  How a sync went; sent as an event after each one (every 20 s when a target is set). */
@@ -612,6 +614,8 @@ export type SyncStatus = {
 	 */
 	message: string,
 	report: SyncReport | null,
+	/**  This booth's changes still waiting to be sent afterwards. */
+	unsynced: number,
 	/**  RFC 3339, UTC. */
 	at: string,
 };

@@ -330,6 +330,18 @@ impl Sales {
         Ok(report)
     }
 
+    /// This booth's events not yet sent to the shared database.
+    pub async fn unsynced(&self) -> Result<u32, SalesError> {
+        let after = self.setting("pushed_seq").await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sales_event WHERE booth = ? AND seq > ?")
+                .bind(&self.booth)
+                .bind(after)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     /// Sends one batch of this booth's events not yet pushed; how many.
     pub async fn push_batch(&self, shared: &Shared, batch: u32) -> Result<u32, SalesError> {
         let after = self.setting("pushed_seq").await?;

@@ -256,8 +256,10 @@ async fn an_interrupted_or_repeated_push_stores_each_event_once() -> TestResult 
     for i in 5..8 {
         sell_one(&a.sales, &format!("k{i}"), "PRINT-4X6").await?;
     }
+    assert_eq!(a.sales.unsynced().await?, 6);
     assert_eq!(a.sales.push_batch(&shared, 4).await?, 4);
     assert_eq!(shared.counts().await?.0, 14);
+    assert_eq!(a.sales.unsynced().await?, 2);
     // ...and the booth crashes after the shared database took the batch but before it noted
     // so: it will send everything again.
     sqlx::query("DELETE FROM sales_setting WHERE key = 'pushed_seq'")
