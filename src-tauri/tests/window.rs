@@ -372,7 +372,8 @@ async fn create_an_event_in_the_real_window() -> TestResult {
 }
 
 /// The Sell screen against the real back end: a print sold in two taps (the item, then
-/// Card), its receipt with the download QR, the Dashboard's revenue, and the order on disk.
+/// Card), its receipt with the download QR, the Dashboard's revenue, the orders on disk, and
+/// the festival sync set in Settings sending them to a real PostgreSQL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sell_a_print_in_the_real_window() -> TestResult {
     let out_dir = workspace().join("test-output");
@@ -392,6 +393,7 @@ async fn sell_a_print_in_the_real_window() -> TestResult {
         .await?;
     event.close().await;
 
+    let pg = popbooth_tests::Postgres::start()?;
     let dir = event_dir.to_string_lossy().into_owned();
     let session = Session::start(&home, &["--event", &dir]).await?;
     let (c, display) = (&session.client, session.display.clone());
@@ -430,6 +432,25 @@ async fn sell_a_print_in_the_real_window() -> TestResult {
         assert_eq!(revenue.attr("data-minor").await?.as_deref(), Some("1200"));
         c.find(Locator::Css("#chart-revenue")).await?;
         screenshot(&display, &out_dir.join("window-dashboard.png"))?;
+        // Settings: the festival's shared database; the two sales reach it.
+        c.find(Locator::Css("#nav-settings")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#sync-url"))
+            .await?
+            .send_keys(&pg.url())
+            .await?;
+        c.find(Locator::Css("#sync-festival"))
+            .await?
+            .send_keys("window-fest")
+            .await?;
+        c.find(Locator::Css("#sync-save")).await?.click().await?;
+        text_when(c, "#sync-last", |t| t.contains("4 sent")).await?;
+        text_when(c, "#sync-waiting", |t| {
+            t.starts_with("Everything sold here")
+        })
+        .await?;
+        screenshot(&display, &out_dir.join("window-festival-sync.png"))?;
         Ok::<(), Box<dyn std::error::Error>>(())
     }
     .await;
@@ -449,5 +470,8 @@ async fn sell_a_print_in_the_real_window() -> TestResult {
     assert!(orders[0].2.contains(r#""method":"card""#), "{orders:?}");
     assert!(orders[1].2.contains("complimentary"), "{orders:?}");
     event.close().await;
+    let shared =
+        popbooth_sales::Shared::connect(&pg.url(), "window-fest", Duration::from_secs(5)).await?;
+    assert_eq!(shared.counts().await?, (4, 2));
     Ok(())
 }
