@@ -9,6 +9,7 @@ mod error;
 mod hotfolder;
 mod sales;
 mod state;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -83,15 +84,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sales::sales_put_coupon,
             sales::sales_import_catalog,
             sales::sell,
+            sales::quote_sale,
             sales::pay_order,
             sales::refund_order,
             sales::void_order,
             sales::order_receipt,
             sales::recent_orders,
             sales::sales_kpis,
-            sales::sync_settings,
-            sales::set_sync_target,
-            sales::sync_now,
+            sync::sync_settings,
+            sync::set_sync_target,
+            sync::sync_now,
         ])
         .events(tauri_specta::collect_events![
             camera::CameraStatus,
@@ -99,7 +101,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             hotfolder::HotFolderActivity,
             edit::EditProgress,
             sales::SalesChanged,
-            sales::SyncStatus,
+            sync::SyncStatus,
         ])
 }
 
@@ -121,7 +123,7 @@ pub fn run() -> anyhow::Result<()> {
         .manage(camera::Camera::default())
         .manage(hotfolder::HotFolder::default())
         .manage(edit::Studio::default())
-        .manage(sales::Syncer::default())
+        .manage(sync::Syncer::default())
         .register_asynchronous_uri_scheme_protocol(camera::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -143,7 +145,7 @@ pub fn run() -> anyhow::Result<()> {
                 tracing::error!(error = %e, "could not open the event given at launch");
             }
             app.manage(shell);
-            sales::Syncer::start(app.handle().clone());
+            sync::Syncer::start(app.handle().clone());
             // Keep the log writer alive for the life of the app.
             if let Some(guard) = _log_guard {
                 app.manage(state::LogGuard(guard));

@@ -98,6 +98,11 @@ export const commands = {
 	 *  receipt.
 	 */
 	sell: (sale: Sale) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("sell", { sale })),
+	/**
+	 *  What a sale would come to (the cart's total), priced by the same code as `sell`, with
+	 *  nothing written.
+	 */
+	quoteSale: (sale: Sale) => typedError<Receipt, AppError>(__TAURI_INVOKE("quote_sale", { sale })),
 	/**  Takes a payment (all that is due when `amount_minor` is null) on an open order. */
 	payOrder: (orderId: string, method: PaymentMethod, amountMinor: number | null, idempotencyKey: string) => typedError<ReceiptView, AppError>(__TAURI_INVOKE("pay_order", { orderId, method, amountMinor, idempotencyKey })),
 	/**  Gives money back on an order. */

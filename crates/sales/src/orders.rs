@@ -215,6 +215,20 @@ impl Sales {
         Ok(receipt)
     }
 
+    /// What `sale` would come to, priced exactly as [`Sales::sell`] prices it (catalogue,
+    /// coupon, discounts, tax, stock and quota checks), with nothing written: the sale runs
+    /// in a transaction that is rolled back. Its errors are the sale's (sold out, a coupon
+    /// refused). The Sell screen's cart total and "cash exact" come from here, so the UI
+    /// never prices anything itself.
+    pub async fn quote(&self, sale: &Sale) -> Result<Receipt, SalesError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let quoted = self.sell_in(&mut tx, sale).await;
+        tx.rollback().await?;
+        let mut receipt = quoted?;
+        receipt.link = None;
+        Ok(receipt)
+    }
+
     /// Records `sales` in one durable transaction (one fsync), each in its own savepoint: a
     /// sale that fails (sold out, a bad coupon) is undone alone and the others stand. The
     /// results are in the order of `sales`; if the commit fails, every sale fails with it.

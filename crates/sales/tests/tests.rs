@@ -583,6 +583,17 @@ async fn coupons_discounts_and_payments_in_parts() -> TestResult {
             valid_until: Some("2020-01-01T00:00:00Z".into()),
         })
         .await?;
+    // A quote prices the sale exactly and writes nothing (the coupon is not used up).
+    let quoted = sales
+        .quote(&Sale {
+            coupon: Some("early25".into()),
+            ..sale("q1", &printed.id, 2, None)
+        })
+        .await?;
+    assert_eq!((quoted.total_minor, quoted.discount_minor), (1800, 600));
+    assert_eq!(quoted.link, None);
+    assert_eq!(count(&event, "sales_order").await?, 0);
+    assert_eq!(count(&event, "sales_event").await?, 0);
     // 2 x 12.00 less 25%: 18.00, of which 20% VAT (3.00); nothing paid yet.
     let open = sales
         .sell(&Sale {
