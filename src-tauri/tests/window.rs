@@ -406,6 +406,21 @@ async fn sell_a_print_in_the_real_window() -> TestResult {
             .await?
             .click()
             .await?;
+        // The cart's total is the back end's quote (the UI prices nothing itself).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while c
+            .find(Locator::Css("#cart-total"))
+            .await?
+            .attr("data-minor")
+            .await?
+            .as_deref()
+            != Some("1200")
+        {
+            if Instant::now() > deadline {
+                return Err("the cart never showed the quoted 12.00".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         c.find(Locator::Css("#pay-card")).await?.click().await?;
         text_when(c, "#receipt-status", |t| t == "paid").await?;
         let total = c.find(Locator::Css("#receipt-total")).await?;

@@ -1,19 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogEntry, Coupon, Shot } from "../bindings";
+import type { CatalogEntry, Receipt, Sale, Shot } from "../bindings";
 import {
   KeyRing,
+  LatestQuote,
   addItem,
   addProblem,
   afterFailure,
-  applyTax,
   buildSale,
   cashChange,
   clearShots,
-  couponFor,
   couponFrom,
   customerFrom,
   defaultCurrency,
-  discountOf,
   dueOf,
   emptyCouponForm,
   emptyItemForm,
@@ -28,9 +26,8 @@ import {
   paymentMethod,
   percentToBp,
   pickShots,
-  preview,
-  price,
   qtyOf,
+  quoteSig,
   recentShots,
   removeItem,
   setQty,
@@ -38,6 +35,7 @@ import {
   tileId,
   toggleShot,
   unitCount,
+  type Quoted,
 } from "./sell";
 
 const entry = (id: string, price_minor: number, left: number | null = null, currency = "EUR", rate_bp = 0, inclusive = true): CatalogEntry => ({
@@ -131,66 +129,123 @@ describe("the cart", () => {
   });
 });
 
-describe("pricing preview (as Rust's pricing.rs)", () => {
-  const line = (unit: number, qty: number, rate_bp: number, inclusive: boolean) => ({ unit, qty, tax: { rate_bp, inclusive } });
-
-  it("spreads discounts over lines and taxes what is left", () => {
-    let p = price([line(1200, 1, 2000, true), line(100, 3, 0, false)], [{ kind: "percent", bp: 1000 }]);
-    expect(p[0]!.discount + p[1]!.discount).toBe(150);
-    expect(p[0]).toEqual({ discount: 120, tax: 180, total: 1080 });
-    expect(p[1]!.total).toBe(270);
-    p = price([line(1000, 1, 2000, false)], [{ kind: "amount", minor: 500 }]);
-    expect(p[0]).toEqual({ discount: 500, tax: 100, total: 600 });
-    p = price([line(300, 1, 0, true), line(700, 1, 0, true)], [{ kind: "amount", minor: 800 }, { kind: "percent", bp: 10_000 }]);
-    expect(p.reduce((s, x) => s + x.total, 0)).toBe(0);
-    expect(p.every((x) => x.total >= 0)).toBe(true);
-    p = price([line(100, 1, 0, true), line(100, 1, 0, true), line(101, 1, 0, true)], [{ kind: "amount", minor: 100 }]);
-    expect(p.reduce((s, x) => s + x.discount, 0)).toBe(100);
-    expect(p[2]!.discount).toBe(34);
+describe("the cart's quote", () => {
+  const customer = customerFrom({ name: "", email: "", phone: "", consentAt: null });
+  const sale = (qty: number, coupon = "", key = "k"): Sale => {
+    const cart = setQty(newCart(key), "a", qty);
+    return buildSale(cart, { customer, coupon, payment: null });
+  };
+  const receipt = (total_minor: number): Receipt => ({
+    order_id: "o", lines: [], currency: "EUR", total_minor, tax_minor: 0, discount_minor: 0, paid_minor: 0, due_minor: total_minor,
+    change_minor: 0, status: "open", link: null, replayed: false,
   });
 
-  it("puts the remainder on the last of equal lines, as max_by_key does", () => {
-    const p = price([line(100, 1, 0, true), line(100, 1, 0, true)], [{ kind: "amount", minor: 101 }]);
-    expect(p.map((x) => x.discount)).toEqual([50, 51]);
+  /** Quotes answered by hand, in any order: `answer(i)` settles the i-th request. */
+  function manual() {
+    const asked: { sale: Sale; ok: (r: Receipt) => void; fail: (e: unknown) => void }[] = [];
+    const heard: (Quoted | null)[] = [];
+    const quotes = new LatestQuote(
+      (s) => new Promise<Receipt>((ok, fail) => asked.push({ sale: s, ok, fail })),
+      (q) => heard.push(q),
+    );
+    return { quotes, asked, heard };
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it("depends on lines, coupon, discount and the catalogue, not on the customer or key", () => {
+    expect(quoteSig(sale(1, "", "k1"))).toBe(quoteSig(sale(1, " ", "k2")));
+    expect(quoteSig({ ...sale(1), customer: { ...customer, name: "Ana" }, shots: ["s1"] })).toBe(quoteSig(sale(1)));
+    expect(quoteSig(sale(2))).not.toBe(quoteSig(sale(1)));
+    expect(quoteSig(sale(1, "SUMMER10"))).not.toBe(quoteSig(sale(1)));
+    expect(quoteSig({ ...sale(1), discount: { kind: "percent", bp: 500 } })).not.toBe(quoteSig(sale(1)));
+    expect(quoteSig(sale(1), 1)).not.toBe(quoteSig(sale(1), 0));
   });
 
-  it("rounds tax and discounts half up", () => {
-    expect(applyTax({ rate_bp: 2000, inclusive: true }, 1200)).toEqual({ tax: 200, total: 1200 });
-    expect(applyTax({ rate_bp: 2000, inclusive: false }, 1000)).toEqual({ tax: 200, total: 1200 });
-    expect(applyTax({ rate_bp: 700, inclusive: false }, 5)).toEqual({ tax: 0, total: 5 });
-    expect(applyTax({ rate_bp: 700, inclusive: false }, 50)).toEqual({ tax: 4, total: 54 });
-    expect(applyTax(undefined, 999)).toEqual({ tax: 0, total: 999 });
-    expect(discountOf({ kind: "percent", bp: 1250 }, 1000)).toBe(125);
-    expect(discountOf({ kind: "percent", bp: 3333 }, 15)).toBe(5);
-    expect(discountOf({ kind: "amount", minor: 5000 }, 1000)).toBe(1000);
-    expect(discountOf({ kind: "amount", minor: -5 }, 1000)).toBe(0);
+  it("keeps only the answer to the latest request", async () => {
+    const { quotes, asked, heard } = manual();
+    const first = quotes.request("one", sale(1));
+    void quotes.request("two", sale(2));
+    expect(asked.map((a) => a.sale.lines[0]!.qty)).toEqual([1, 2]);
+    asked[1]!.ok(receipt(2400));
+    await tick();
+    expect(quotes.settled).toEqual({ sig: "two", quote: { ok: true, receipt: receipt(2400) } });
+    asked[0]!.ok(receipt(1200)); // late: the cart has changed since
+    expect(await first).toEqual({ ok: true, receipt: receipt(1200) });
+    await tick();
+    expect(quotes.settled?.sig).toBe("two");
+    expect(heard.map((h) => h?.sig)).toEqual(["two"]);
   });
 
-  it("previews a cart", () => {
-    const items = [entry("a", 1000, null, "EUR", 2000, false), entry("b", 250)];
-    let cart = addItem(addItem(newCart("k"), items[0]!, items), items[1]!, items);
-    cart = setQty(cart, "b", 2);
-    const p = preview(cart, items, [{ kind: "amount", minor: 300 }]);
-    expect(p.currency).toBe("EUR");
-    expect(p.subtotal).toBe(1500);
-    expect(p.discount).toBe(300);
-    expect(p.lines.map((l) => [l.name, l.qty, l.gross])).toEqual([["Item a", 1, 1000], ["Item b", 2, 500]]);
-    // 200 off the first line (then 20% on 800), 100 off the second.
-    expect(p.tax).toBe(160);
-    expect(p.total).toBe(960 + 400);
-    expect(preview(newCart("k"), items, []).total).toBe(0);
+  it("asks once per cart, and reuses a kept answer", async () => {
+    const { quotes, asked } = manual();
+    const a = quotes.request("one", sale(1));
+    expect(quotes.request("one", sale(1))).toBe(a);
+    asked[0]!.ok(receipt(1200));
+    await a;
+    expect(await quotes.request("one", sale(1))).toEqual({ ok: true, receipt: receipt(1200) });
+    expect(asked).toHaveLength(1);
+    void quotes.request("one", sale(1), true); // asked again on purpose
+    expect(asked).toHaveLength(2);
   });
 
-  it("previews a coupon of the catalogue, and leaves out unknown or expired ones", () => {
-    const coupons: Coupon[] = [
-      { code: "SUMMER10", discount: { kind: "percent", bp: 1000 } },
-      { code: "OLD", discount: { kind: "amount", minor: 100 }, valid_until: "2020-01-01T00:00:00Z" },
-    ];
-    const now = new Date("2026-06-01T12:00:00Z");
-    expect(couponFor(" summer10 ", coupons, now)).toEqual({ discount: { kind: "percent", bp: 1000 }, note: null });
-    expect(couponFor("old", coupons, now).note).toBe("OLD has expired");
-    expect(couponFor("nope", coupons, now)).toEqual({ discount: null, note: "NOPE is not a code of this event" });
-    expect(couponFor("", coupons, now)).toEqual({ discount: null, note: null });
+  it("goes back to a kept answer when the cart does, dropping the request in between", async () => {
+    const { quotes, asked } = manual();
+    void quotes.request("one", sale(1));
+    asked[0]!.ok(receipt(1200));
+    await tick();
+    void quotes.request("two", sale(2));
+    void quotes.request("one", sale(1));
+    asked[1]!.ok(receipt(2400));
+    await tick();
+    expect(asked).toHaveLength(2);
+    expect(quotes.settled?.sig).toBe("one");
+  });
+
+  it("keeps a refusal as the quote, with Rust's error", async () => {
+    const { quotes, asked } = manual();
+    const q = quotes.request("one", sale(1, "NOPE"));
+    const refusal = { kind: "coupon", message: "NOPE is not a code of this event" };
+    asked[0]!.fail(refusal);
+    expect(await q).toEqual({ ok: false, error: refusal });
+    expect(quotes.settled).toEqual({ sig: "one", quote: { ok: false, error: refusal } });
+  });
+
+  it("forgets everything when the cart is emptied", async () => {
+    const { quotes, asked, heard } = manual();
+    void quotes.request("one", sale(1));
+    asked[0]!.ok(receipt(1200));
+    await tick();
+    void quotes.request("two", sale(2));
+    quotes.clear();
+    asked[1]!.ok(receipt(2400));
+    await tick();
+    expect(quotes.settled).toBeNull();
+    expect(heard.map((h) => h?.sig ?? null)).toEqual(["one", null]);
+  });
+
+  it("gives a payment tap the quote of the cart as it is once answered", async () => {
+    const { quotes, asked } = manual();
+    let cart = { sig: "one", sale: sale(1) };
+    void quotes.request("one", sale(1)); // the debounced request, still on its way
+    const tap = quotes.current(() => cart);
+    expect(asked).toHaveLength(1); // the tap waits for it rather than asking again
+    cart = { sig: "two", sale: sale(2) }; // the cart changes meanwhile
+    asked[0]!.ok(receipt(1200));
+    await tick();
+    expect(asked).toHaveLength(2); // so the tap asks for the cart as it is now
+    asked[1]!.ok(receipt(2400));
+    expect(await tap).toEqual({ sig: "two", quote: { ok: true, receipt: receipt(2400) } });
+  });
+
+  it("asks at once for a tap made before the debounced request", async () => {
+    const { quotes, asked } = manual();
+    const tap = quotes.current(() => ({ sig: "one", sale: sale(1) }));
+    expect(asked).toHaveLength(1);
+    asked[0]!.fail({ kind: "sold_out", message: "Poster is sold out (0 left)" });
+    expect((await tap).quote.ok).toBe(false);
+    // A quote already kept answers the next tap without asking.
+    expect(await quotes.current(() => ({ sig: "one", sale: sale(1) }))).toMatchObject({ sig: "one", quote: { ok: false } });
+    expect(asked).toHaveLength(1);
   });
 });
 

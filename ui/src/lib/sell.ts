@@ -6,16 +6,16 @@ import type {
   ItemKind,
   NewItem,
   PaymentMethod,
+  Receipt,
   Sale,
   Shot,
-  Tax,
 } from "../bindings";
 import { isAppError } from "./errors";
 import { formatMoney, fractionDigits, parseMoney } from "./money";
 
 // The Sell screen's logic. The cart is a plain value changed by pure functions; Rust prices
-// the order and its receipt is the truth: the cart's total is only a preview (worked out as
-// Rust does, so that the operator can say a price and take exact cash).
+// it: the cart's total is Rust's quote (`quote_sale`, the same code as `sell`, nothing
+// written), and the receipt is what was recorded. Nothing here works out a price.
 
 // ---- Idempotency keys ------------------------------------------------------------------
 
@@ -154,106 +154,83 @@ export function afterFailure(cart: Cart, e: unknown): Cart {
   return wasRefused(e) ? cart : { ...cart, uncertain: true };
 }
 
-// ---- Preview of the price (Rust's `pricing.rs` and `Tax::apply`, for display) --------------
+// ---- The cart's quote -------------------------------------------------------------------
 
-/** What a discount takes off `gross`, rounded half up, never more than `gross`. */
-export function discountOf(d: Discount, gross: number): number {
-  const off = d.kind === "percent" ? Math.floor((gross * Math.min(d.bp, 10_000) + 5_000) / 10_000) : Math.max(0, d.minor);
-  return Math.min(off, gross);
+/** What a quote of the cart depends on: its lines, the coupon, the operator's discount and
+ * the catalogue as last loaded (`rev`); the customer, the shots and the key change no price. */
+export function quoteSig(sale: Sale, rev = 0): string {
+  return JSON.stringify([sale.lines, sale.coupon ?? null, sale.discount ?? null, rev]);
 }
 
-/** The tax in `amount` (inclusive) or on it (exclusive), rounded half up, and what is paid. */
-export function applyTax(tax: Tax | undefined, amount: number): { tax: number; total: number } {
-  const bp = tax?.rate_bp ?? 0;
-  if (bp === 0) return { tax: 0, total: amount };
-  if (tax?.inclusive) return { tax: Math.floor((amount * bp * 2 + (10_000 + bp)) / (2 * (10_000 + bp))), total: amount };
-  const t = Math.floor((amount * bp + 5_000) / 10_000);
-  return { tax: t, total: amount + t };
+/** Rust's price of the cart (`quote_sale`), or why it would refuse the sale. */
+export type Quote = { ok: true; receipt: Receipt } | { ok: false; error: unknown };
+
+/** A quote and the request (`quoteSig`) it answers. */
+export interface Quoted {
+  sig: string;
+  quote: Quote;
 }
 
-export interface Priced {
-  discount: number;
-  tax: number;
-  total: number;
-}
+/** The cart's quotes, where the latest request wins: an answer to an earlier request (the
+ * cart changed meanwhile) is dropped, so what `settled` holds answers the last request
+ * made. `onsettled` hears each kept answer (and `null` when cleared). */
+export class LatestQuote {
+  private seq = 0;
+  private inflight: { seq: number; sig: string; answer: Promise<Quote> } | null = null;
+  settled: Quoted | null = null;
 
-/** Prices lines with discounts off the order (applied one after the other), spread over the
- * lines in proportion with the remainder on the largest (the last of equals, as Rust's
- * `max_by_key`), and tax on what is left of each line. */
-export function price(lines: readonly { unit: number; qty: number; tax?: Tax }[], discounts: readonly Discount[]): Priced[] {
-  const gross = lines.map((l) => l.unit * l.qty);
-  const whole = gross.reduce((a, b) => a + b, 0);
-  let left = whole;
-  let off = 0;
-  for (const d of discounts) {
-    const x = discountOf(d, left);
-    off += x;
-    left -= x;
+  constructor(
+    private readonly ask: (sale: Sale) => Promise<Receipt>,
+    private readonly onsettled: (q: Quoted | null) => void = () => {},
+  ) {}
+
+  /** The quote of `sale`: the answer already kept or the request under way for the same
+   * `sig`, else a new request (which makes any earlier one stale). `force` asks again. */
+  request(sig: string, sale: Sale, force = false): Promise<Quote> {
+    if (!force && this.inflight?.sig === sig) return this.inflight.answer;
+    if (!force && this.settled?.sig === sig) {
+      this.drop();
+      return Promise.resolve(this.settled.quote);
+    }
+    const seq = ++this.seq;
+    const answer = this.ask(sale).then(
+      (receipt): Quote => ({ ok: true, receipt }),
+      (error: unknown): Quote => ({ ok: false, error }),
+    );
+    this.inflight = { seq, sig, answer };
+    void answer.then((quote) => {
+      if (seq !== this.seq) return;
+      this.inflight = null;
+      this.settled = { sig, quote };
+      this.onsettled(this.settled);
+    });
+    return answer;
   }
-  const shares = gross.map((g) => (whole === 0 ? 0 : Math.floor((off * g) / whole)));
-  let largest = -1;
-  gross.forEach((g, i) => {
-    if (largest < 0 || g >= gross[largest]!) largest = i;
-  });
-  if (largest >= 0) shares[largest]! += off - shares.reduce((a, b) => a + b, 0);
-  return lines.map((l, i) => {
-    const share = shares[i]!;
-    const { tax, total } = applyTax(l.tax, gross[i]! - share);
-    return { discount: share, tax, total };
-  });
-}
 
-export interface PreviewLine {
-  itemId: string;
-  name: string;
-  qty: number;
-  unit: number;
-  gross: number;
-  /** Units left of a limited item (null: unlimited or unknown). */
-  left: number | null;
-}
-
-export interface Preview {
-  currency: string | null;
-  lines: PreviewLine[];
-  /** Before discounts and added tax. */
-  subtotal: number;
-  discount: number;
-  tax: number;
-  total: number;
-}
-
-/** The cart as the screen shows it, priced as Rust would price it. */
-export function preview(cart: Cart, items: readonly CatalogEntry[], discounts: readonly Discount[]): Preview {
-  const lines: PreviewLine[] = [];
-  const gross: { unit: number; qty: number; tax?: Tax }[] = [];
-  for (const l of cart.lines) {
-    const e = items.find((x) => x.item.id === l.itemId);
-    if (!e) continue;
-    lines.push({ itemId: l.itemId, name: e.item.name, qty: l.qty, unit: e.item.price_minor, gross: e.item.price_minor * l.qty, left: e.left });
-    gross.push({ unit: e.item.price_minor, qty: l.qty, tax: e.item.tax });
+  /** The quote of the cart as it is once it is known: asks for `current()` (now, without
+   * waiting for a debounce) and asks again if the cart changed while the answer was on its
+   * way. For a payment tap, which must not be lost nor priced on a stale quote. */
+  async current(current: () => { sig: string; sale: Sale }): Promise<Quoted> {
+    for (;;) {
+      const { sig, sale } = current();
+      const quote = await this.request(sig, sale);
+      if (current().sig === sig) return { sig, quote };
+    }
   }
-  const priced = price(gross, discounts);
-  const sum = (f: (p: Priced) => number) => priced.reduce((a, p) => a + f(p), 0);
-  return {
-    currency: cartCurrency(cart, items),
-    lines,
-    subtotal: lines.reduce((a, l) => a + l.gross, 0),
-    discount: sum((p) => p.discount),
-    tax: sum((p) => p.tax),
-    total: sum((p) => p.total),
-  };
-}
 
-/** The discount of coupon `code` for the preview, or why the preview leaves it out (Rust
- * decides: it also knows how often the code was used). */
-export function couponFor(code: string, coupons: readonly Coupon[], now: Date = new Date()): { discount: Discount | null; note: string | null } {
-  const c = code.trim().toUpperCase();
-  if (c === "") return { discount: null, note: null };
-  const coupon = coupons.find((x) => x.code.trim().toUpperCase() === c);
-  if (!coupon) return { discount: null, note: `${c} is not a code of this event` };
-  if (coupon.valid_until && Date.parse(coupon.valid_until) <= now.getTime()) return { discount: null, note: `${c} has expired` };
-  return { discount: coupon.discount, note: null };
+  /** Forgets every quote (an empty cart has none); answers still on their way are dropped. */
+  clear(): void {
+    this.drop();
+    if (this.settled !== null) {
+      this.settled = null;
+      this.onsettled(null);
+    }
+  }
+
+  private drop(): void {
+    this.seq++;
+    this.inflight = null;
+  }
 }
 
 // ---- Building the sale -----------------------------------------------------------------
@@ -296,8 +273,8 @@ export function percentToBp(text: string): number | null {
 
 export type PayKind = "card" | "cash" | "link" | "comp";
 
-/** The payment of a button. Cash: what was handed over, or exactly `exactMinor` (the price
- * the screen shows) when nothing was typed. References are the operator's, or empty. */
+/** The payment of a button. Cash: what was handed over, or exactly `exactMinor` (the total
+ * of Rust's quote) when nothing was typed. References are the operator's, or empty. */
 export function paymentMethod(kind: PayKind, opts: { reference?: string; tenderedMinor?: number | null; exactMinor: number }): PaymentMethod {
   switch (kind) {
     case "card":
