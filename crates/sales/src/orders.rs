@@ -210,9 +210,25 @@ impl Sales {
     pub async fn sell(&self, sale: &Sale) -> Result<Receipt, SalesError> {
         // Alone, a sale needs no savepoint: if it fails, its transaction is dropped.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let receipt = self.sell_in(&mut tx, sale).await?;
-        tx.commit().await?;
-        Ok(receipt)
+        match self.sell_in(&mut tx, sale).await {
+            Ok(receipt) => {
+                tx.commit().await?;
+                Ok(receipt)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                self.replayed_or(&sale.idempotency_key, e).await
+            }
+        }
+    }
+
+    /// The receipt of the sale with key `key` if there is one (a retry: its attempt failed,
+    /// sold out or on the taken key, where the first one succeeded), else `error`.
+    async fn replayed_or(&self, key: &str, error: SalesError) -> Result<Receipt, SalesError> {
+        let mut tx = self.pool.begin().await?;
+        let replayed = self.replay(&mut tx, key).await;
+        tx.rollback().await?;
+        replayed?.ok_or(error)
     }
 
     /// What `sale` would come to, priced exactly as [`Sales::sell`] prices it (catalogue,
@@ -224,7 +240,10 @@ impl Sales {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let quoted = self.sell_in(&mut tx, sale).await;
         tx.rollback().await?;
-        let mut receipt = quoted?;
+        let mut receipt = match quoted {
+            Ok(receipt) => receipt,
+            Err(e) => self.replayed_or(&sale.idempotency_key, e).await?,
+        };
         receipt.link = None;
         Ok(receipt)
     }
@@ -262,6 +281,14 @@ impl Sales {
                     return all_fail(&e);
                 }
             }
+            let result = match result {
+                Err(e) => match self.replay(&mut tx, &sale.idempotency_key).await {
+                    Ok(Some(first)) => Ok(first),
+                    Ok(None) => Err(e),
+                    Err(lookup) => Err(lookup),
+                },
+                ok => ok,
+            };
             results.push(result);
         }
         match tx.commit().await {
@@ -270,7 +297,9 @@ impl Sales {
         }
     }
 
-    /// One sale inside the open transaction `tx`.
+    /// One sale inside the open transaction `tx`. A retried sale is not looked for first (a
+    /// query less on every sale): its key makes the event's insert fail, and the caller,
+    /// after undoing the attempt, finds the first sale's receipt ([`Sales::replayed_or`]).
     async fn sell_in(
         &self,
         tx: &mut Transaction<'_, Sqlite>,
@@ -280,9 +309,6 @@ impl Sales {
             return Err(SalesError::Invalid(
                 "a sale needs an idempotency key and at least one line".into(),
             ));
-        }
-        if let Some(receipt) = self.replay(tx, &sale.idempotency_key).await? {
-            return Ok(receipt);
         }
         let order_id = uuid::Uuid::now_v7().to_string();
         let mut items = Vec::with_capacity(sale.lines.len());

@@ -154,6 +154,18 @@ async fn two_sales_racing_for_the_last_unit_one_wins() -> TestResult {
     let (a, b) = (a?, b?);
     let wins = [a.is_ok(), b.is_ok()].iter().filter(|w| **w).count();
     assert_eq!(wins, 1, "{a:?} {b:?}");
+    // The winner's double tap gets its receipt back, not "sold out", though none is left.
+    let (winner, key) = if a.is_ok() {
+        (&a, "racer-a")
+    } else {
+        (&b, "racer-b")
+    };
+    let again = sales.sell(&sale(key, &drop.id, 1, card("again"))).await?;
+    assert!(again.replayed);
+    assert_eq!(
+        Some(&again.order_id),
+        winner.as_ref().ok().map(|r| &r.order_id)
+    );
     let loser = if a.is_ok() { b } else { a };
     assert!(
         matches!(
