@@ -166,7 +166,7 @@ fn event_create_and_info_round_trip_in_json() -> TestResult {
     let created: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(created["ok"], true);
     assert_eq!(created["event"]["name"], "Fête \"=1+1\"");
-    assert_eq!(created["event"]["schema_version"], 5);
+    assert_eq!(created["event"]["schema_version"], 6);
 
     let out = popbooth()
         .args(["event", "info", "--json"])

@@ -8,7 +8,7 @@ use sqlx::migrate::Migrator;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The schema version of this build (its newest migration).
-const SCHEMA: u32 = 5;
+const SCHEMA: u32 = 6;
 
 /// Every file under `dir` with its bytes, to prove that a refused open changed nothing.
 /// SQLite's shared-memory index (`-shm`) and an empty WAL hold no data and come and go with
