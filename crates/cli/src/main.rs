@@ -8,6 +8,7 @@ mod doctor;
 mod event;
 mod output;
 mod portrait;
+mod queue;
 mod sales;
 
 use std::path::PathBuf;
@@ -51,6 +52,9 @@ enum Command {
     /// The event's sales
     #[command(subcommand)]
     Sales(SalesCommand),
+    /// The event's delivery jobs (prints, emails, ...): list, retry, cancel, pause, resume
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
     /// Benchmarks against their anchors; each ends with the line `ratio: R` (higher is better)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -273,6 +277,7 @@ fn main() -> ExitCode {
                 sales::export_catalog(&event, out.as_deref(), csv).await
             }
             Command::Sales(SalesCommand::Sync(args)) => sales::sync(&args).await,
+            Command::Queue(command) => queue::run(command).await,
             Command::Sales(SalesCommand::Quota {
                 db,
                 festival,

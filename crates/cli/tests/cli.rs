@@ -940,3 +940,84 @@ fn two_booths_sync_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(report["kpis"]["orders"], 2, "{report}");
     Ok(())
 }
+
+#[test]
+fn the_queue_lists_cancels_retries_and_pauses() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("Fair");
+    let created = popbooth()
+        .args(["event", "create", "--name", "Fair"])
+        .arg(&dir)
+        .output()?;
+    assert!(created.status.success());
+    let runtime = tokio::runtime::Runtime::new()?;
+    let id = runtime.block_on(async {
+        let event = popbooth_store::Event::open(&dir).await?;
+        let queue = popbooth_delivery::Queue::new(&event);
+        let job = queue
+            .enqueue(&popbooth_delivery::NewJob::new(
+                popbooth_delivery::JobKind::Print,
+                serde_json::json!({ "order": "o-1" }),
+            ))
+            .await?;
+        event.close().await;
+        Ok::<String, Box<dyn std::error::Error>>(job.id)
+    })?;
+    let list = || -> Result<Value, Box<dyn std::error::Error>> {
+        let out = popbooth()
+            .args(["queue", "list", "--json", "--event"])
+            .arg(&dir)
+            .output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let jobs = list()?;
+    assert_eq!(jobs["ok"], true);
+    assert_eq!(jobs["jobs"][0]["id"], id.as_str());
+    assert_eq!(jobs["jobs"][0]["kind"], "print");
+    assert_eq!(jobs["jobs"][0]["state"], "queued");
+    assert_eq!(jobs["jobs"][0]["payload"], r#"{"order":"o-1"}"#);
+    let cancel = popbooth()
+        .args(["queue", "cancel", &id, "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(cancel.status.success());
+    assert_eq!(list()?["jobs"][0]["state"], "cancelled");
+    // Cancelling twice is refused; a retry queues it again.
+    let again = popbooth()
+        .args(["queue", "cancel", &id, "--event"])
+        .arg(&dir)
+        .output()?;
+    assert_eq!(again.status.code(), Some(1));
+    let retry = popbooth()
+        .args(["queue", "retry", &id, "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(retry.status.success());
+    assert_eq!(list()?["jobs"][0]["state"], "queued");
+    let pause = popbooth()
+        .args(["queue", "pause", "--kind", "print", "--event"])
+        .arg(&dir)
+        .output()?;
+    assert_eq!(String::from_utf8(pause.stdout)?, "paused print\n");
+    let bad = popbooth()
+        .args(["queue", "pause", "--kind", "fax", "--event"])
+        .arg(&dir)
+        .output()?;
+    assert!(!bad.status.success());
+    // Paused: a worker gets nothing.
+    let claimed = runtime.block_on(async {
+        let event = popbooth_store::Event::open(&dir).await?;
+        let job = popbooth_delivery::Queue::new(&event)
+            .claim("w", &[], std::time::Duration::from_secs(5))
+            .await?;
+        event.close().await;
+        Ok::<bool, Box<dyn std::error::Error>>(job.is_some())
+    })?;
+    assert!(!claimed);
+    Ok(())
+}
