@@ -39,6 +39,8 @@ pub struct SyncStatus {
 #[derive(Debug, Default)]
 pub struct Syncer {
     last: tokio::sync::Mutex<Option<SyncStatus>>,
+    /// One sync at a time (the loop's and a click's would only repeat each other's work).
+    running: tokio::sync::Mutex<()>,
 }
 
 /// How often the background loop syncs when a target is set.
@@ -47,6 +49,7 @@ const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 impl Syncer {
     /// Syncs the open event if it has a target; `None` when there is nothing to do.
     async fn sync_once(&self, app: &AppHandle, shell: &Shell) -> Option<SyncStatus> {
+        let _one_at_a_time = self.running.lock().await;
         let sales = sales(shell).await.ok()?;
         let target = sales.sync_target().await.ok().flatten()?;
         let outcome = async {
