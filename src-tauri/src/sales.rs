@@ -91,11 +91,12 @@ fn view(receipt: Receipt) -> ReceiptView {
 #[specta::specta]
 pub async fn sales_catalog(shell: State<'_, Shell>) -> Result<SalesCatalog, AppError> {
     let sales = sales(&shell).await?;
-    let mut items = Vec::new();
-    for item in sales.items().await? {
-        let left = sales.stock_left(&item.id).await?;
-        items.push(CatalogEntry { item, left });
-    }
+    let items = sales
+        .items_with_stock()
+        .await?
+        .into_iter()
+        .map(|(item, left)| CatalogEntry { item, left })
+        .collect();
     Ok(SalesCatalog {
         booth: sales.booth().to_owned(),
         items,

@@ -16,6 +16,20 @@ fn popbooth() -> Command {
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Creates the event `dir` (named `name`) through the CLI.
+fn create_event(dir: &std::path::Path, name: &str) -> TestResult {
+    let created = popbooth()
+        .args(["event", "create", "--name", name])
+        .arg(dir)
+        .output()?;
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    Ok(())
+}
+
 #[test]
 fn doctor_json_reports_every_part_and_passes_here() -> TestResult {
     let tmp = tempfile::tempdir()?;
@@ -658,11 +672,7 @@ fn sales_report_of_a_new_event_in_json_and_csv() -> Result<(), Box<dyn std::erro
 fn a_catalogue_imports_and_exports_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("Fair");
-    let created = popbooth()
-        .args(["event", "create", "--name", "Fair"])
-        .arg(&dir)
-        .output()?;
-    assert!(created.status.success());
+    create_event(&dir, "Fair")?;
     let file = tmp.path().join("catalogue.json");
     std::fs::write(
         &file,
@@ -750,29 +760,28 @@ fn a_sync_with_no_shared_database_says_so_and_keeps_the_sales()
 -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("Fair");
-    let created = popbooth()
-        .args(["event", "create", "--name", "Fair"])
-        .arg(&dir)
-        .output()?;
-    assert!(created.status.success());
+    create_event(&dir, "Fair")?;
     // Nothing listens on port 1: the booth is offline.
-    let out = popbooth()
-        .args([
-            "sales",
-            "sync",
-            "--json",
-            "--festival",
-            "fest",
-            "--timeout",
-            "2",
-        ])
-        .args([
-            "--db",
-            "postgres://postgres@127.0.0.1:1/postgres",
-            "--event",
-        ])
-        .arg(&dir)
-        .output()?;
+    let offline_sync = || {
+        popbooth()
+            .args([
+                "sales",
+                "sync",
+                "--json",
+                "--festival",
+                "fest",
+                "--timeout",
+                "2",
+            ])
+            .args([
+                "--db",
+                "postgres://postgres@127.0.0.1:1/postgres",
+                "--event",
+            ])
+            .arg(&dir)
+            .output()
+    };
+    let out = offline_sync()?;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -789,23 +798,7 @@ fn a_sync_with_no_shared_database_says_so_and_keeps_the_sales()
         "{v}"
     );
     // The booth's name is kept: the next run is the same booth.
-    let again = popbooth()
-        .args([
-            "sales",
-            "sync",
-            "--json",
-            "--festival",
-            "fest",
-            "--timeout",
-            "2",
-        ])
-        .args([
-            "--db",
-            "postgres://postgres@127.0.0.1:1/postgres",
-            "--event",
-        ])
-        .arg(&dir)
-        .output()?;
+    let again = offline_sync()?;
     let w: Value = serde_json::from_slice(&again.stdout)?;
     assert_eq!(w["booth"], v["booth"]);
     Ok(())
@@ -842,11 +835,7 @@ fn two_booths_sync_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Runtime::new()?;
     let (a, b) = (tmp.path().join("A"), tmp.path().join("B"));
     for dir in [&a, &b] {
-        let created = popbooth()
-            .args(["event", "create", "--name", "Fest"])
-            .arg(dir)
-            .output()?;
-        assert!(created.status.success());
+        create_event(dir, "Fest")?;
     }
     // Two sales at booth A (through the crate: the CLI has no till).
     runtime.block_on(async {
@@ -945,11 +934,7 @@ fn two_booths_sync_through_the_cli() -> Result<(), Box<dyn std::error::Error>> {
 fn the_queue_lists_cancels_retries_and_pauses() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("Fair");
-    let created = popbooth()
-        .args(["event", "create", "--name", "Fair"])
-        .arg(&dir)
-        .output()?;
-    assert!(created.status.success());
+    create_event(&dir, "Fair")?;
     let runtime = tokio::runtime::Runtime::new()?;
     let id = runtime.block_on(async {
         let event = popbooth_store::Event::open(&dir).await?;

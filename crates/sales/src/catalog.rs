@@ -198,13 +198,27 @@ impl Sales {
 
     /// The catalogue, by SKU.
     pub async fn items(&self) -> Result<Vec<Item>, SalesError> {
+        let items = self.items_with_stock().await?;
+        Ok(items.into_iter().map(|(item, _)| item).collect())
+    }
+
+    /// The catalogue with the units left of each item (`None`: unlimited), by SKU.
+    pub async fn items_with_stock(&self) -> Result<Vec<(Item, Option<i64>)>, SalesError> {
         let rows = sqlx::query(
-            "SELECT id, sku, name, kind, price_minor, currency, tax_bp, tax_inclusive, stock
-             FROM sales_item ORDER BY sku",
+            "SELECT i.id, i.sku, i.name, i.kind, i.price_minor, i.currency, i.tax_bp,
+             i.tax_inclusive, i.stock, s.sold FROM sales_item i
+             JOIN sales_stock s ON s.item_id = i.id ORDER BY i.sku",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(item_from_row).collect()
+        rows.iter()
+            .map(|row| {
+                let item = item_from_row(row)?;
+                let sold: i64 = row.try_get("sold")?;
+                let left = item.item.stock.map(|s| s - sold);
+                Ok((item, left))
+            })
+            .collect()
     }
 
     /// Units of `item_id` left (`None`: unlimited).
@@ -360,13 +374,38 @@ pub(crate) async fn put_item(
             item.sku
         )));
     }
-    sqlx::query(
-        "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
-         tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name,
+    write_item(tx, id, item, true).await
+}
+
+/// Inserts a new item and its stock row; its id.
+async fn insert_item(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    item: &NewItem,
+) -> Result<String, SalesError> {
+    validate(item)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    write_item(tx, &id, item, false).await?;
+    Ok(id)
+}
+
+/// The item's row (changed in place when `replace` and it exists) and its stock row.
+async fn write_item(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    item: &NewItem,
+    replace: bool,
+) -> Result<(), SalesError> {
+    let on_conflict = if replace {
+        "ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name,
          kind = excluded.kind, price_minor = excluded.price_minor, currency = excluded.currency,
-         tax_bp = excluded.tax_bp, tax_inclusive = excluded.tax_inclusive, stock = excluded.stock",
-    )
+         tax_bp = excluded.tax_bp, tax_inclusive = excluded.tax_inclusive, stock = excluded.stock"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
+         tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {on_conflict}"
+    ))
     .bind(id)
     .bind(&item.sku)
     .bind(&item.name)
@@ -383,35 +422,6 @@ pub(crate) async fn put_item(
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// Inserts a new item and its stock row; its id.
-async fn insert_item(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    item: &NewItem,
-) -> Result<String, SalesError> {
-    validate(item)?;
-    let id = uuid::Uuid::now_v7().to_string();
-    sqlx::query(
-        "INSERT INTO sales_item (id, sku, name, kind, price_minor, currency, tax_bp,
-         tax_inclusive, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&item.sku)
-    .bind(&item.name)
-    .bind(kind_json(&item.kind)?)
-    .bind(item.price_minor)
-    .bind(&item.currency)
-    .bind(i64::from(item.tax.rate_bp))
-    .bind(item.tax.inclusive)
-    .bind(item.stock)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("INSERT INTO sales_stock (item_id, sold) VALUES (?, 0)")
-        .bind(&id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(id)
 }
 
 #[cfg(test)]

@@ -55,6 +55,14 @@ impl Sales {
     /// and the name is kept.
     pub async fn open(event: &popbooth_store::Event) -> Result<Sales, SalesError> {
         let pool = event.pool().clone();
+        let kept = || {
+            sqlx::query_as::<_, (String,)>("SELECT value FROM sales_setting WHERE key = 'booth'")
+                .fetch_optional(&pool)
+        };
+        // Read first: the name is written once, not on every command.
+        if let Some((booth,)) = kept().await? {
+            return Ok(Sales { pool, booth });
+        }
         let name = std::fs::read_to_string("/etc/hostname")
             .ok()
             .or_else(|| std::env::var("COMPUTERNAME").ok())
@@ -67,10 +75,9 @@ impl Sales {
             .bind(format!("{name}-{suffix}"))
             .execute(&pool)
             .await?;
-        let (booth,): (String,) =
-            sqlx::query_as("SELECT value FROM sales_setting WHERE key = 'booth'")
-                .fetch_one(&pool)
-                .await?;
+        let (booth,) = kept()
+            .await?
+            .ok_or_else(|| SalesError::Corrupt("the booth's name was not kept".into()))?;
         Ok(Sales { pool, booth })
     }
 

@@ -12,10 +12,7 @@ use sqlx::{Sqlite, Transaction};
 mod projection;
 
 pub(crate) use projection::apply_event;
-use projection::{
-    insert_money, order_state, project_order, project_payment, project_refund, project_void,
-    take_stock,
-};
+use projection::{insert_money, order_state, project_order, take_stock};
 
 use crate::catalog::item_from_row;
 use crate::pricing::{Gross, price};
@@ -436,27 +433,50 @@ impl Sales {
         amount_minor: Option<i64>,
         idempotency_key: &str,
     ) -> Result<Receipt, SalesError> {
+        self.order_event(
+            order_id,
+            idempotency_key,
+            "payment_taken",
+            |total, paid, status| {
+                if status != "open" {
+                    return Err(SalesError::Invalid(format!(
+                        "order {order_id} is {status}: nothing to pay"
+                    )));
+                }
+                payment(method, amount_minor, total - paid)
+            },
+        )
+        .await
+    }
+
+    /// Appends one event of `kind` about order `order_id`, its body decided by `decide` from
+    /// the order's total, paid amount and status, and writes its projections (the log's own
+    /// [`apply_event`]), in one durable transaction. A retried key gets the first receipt.
+    async fn order_event<B: Serialize>(
+        &self,
+        order_id: &str,
+        idempotency_key: &str,
+        kind: &str,
+        decide: impl FnOnce(i64, i64, &str) -> Result<B, SalesError>,
+    ) -> Result<Receipt, SalesError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
             tx.rollback().await?;
             return Ok(receipt);
         }
         let (total, paid, status) = order_state(&mut tx, order_id).await?;
-        if status != "open" {
-            return Err(SalesError::Invalid(format!(
-                "order {order_id} is {status}: nothing to pay"
-            )));
-        }
-        let taken = payment(method, amount_minor, total - paid)?;
-        self.append(
+        let event = Appended::new(kind, &decide(total, paid, &status)?, Some(idempotency_key))?;
+        self.append_all(&mut tx, order_id, std::slice::from_ref(&event))
+            .await?;
+        apply_event(
             &mut tx,
+            &self.booth,
             order_id,
-            "payment_taken",
-            &taken,
-            Some(idempotency_key),
+            kind,
+            &event.body,
+            &self.booth,
         )
         .await?;
-        project_payment(&mut tx, order_id, &taken).await?;
         let receipt = receipt_of(&mut tx, order_id, false).await?;
         tx.commit().await?;
         Ok(receipt)
@@ -477,18 +497,6 @@ impl Sales {
             Some((id,)) => Ok(Some(receipt_of(tx, &id, true).await?)),
             None => Ok(None),
         }
-    }
-
-    async fn append(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        order_id: &str,
-        kind: &str,
-        body: &impl Serialize,
-        key: Option<&str>,
-    ) -> Result<(), SalesError> {
-        self.append_all(tx, order_id, &[Appended::new(kind, body, key)?])
-            .await
     }
 
     /// Appends `events` of order `order_id` to the log, in order, in one statement.
@@ -525,34 +533,24 @@ impl Sales {
         reason: &str,
         idempotency_key: &str,
     ) -> Result<Receipt, SalesError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
-            tx.rollback().await?;
-            return Ok(receipt);
-        }
-        let (_, paid, status) = order_state(&mut tx, order_id).await?;
-        if status == "void" || amount_minor <= 0 || amount_minor > paid {
-            return Err(SalesError::Invalid(format!(
-                "cannot refund {amount_minor} of an order with {paid} paid ({status})"
-            )));
-        }
-        let refund = RefundIssued {
-            refund_id: uuid::Uuid::now_v7().to_string(),
-            amount_minor,
-            reason: reason.to_owned(),
-        };
-        self.append(
-            &mut tx,
+        self.order_event(
             order_id,
+            idempotency_key,
             "refund_issued",
-            &refund,
-            Some(idempotency_key),
+            |_, paid, status| {
+                if status == "void" || amount_minor <= 0 || amount_minor > paid {
+                    return Err(SalesError::Invalid(format!(
+                        "cannot refund {amount_minor} of an order with {paid} paid ({status})"
+                    )));
+                }
+                Ok(RefundIssued {
+                    refund_id: uuid::Uuid::now_v7().to_string(),
+                    amount_minor,
+                    reason: reason.to_owned(),
+                })
+            },
         )
-        .await?;
-        project_refund(&mut tx, order_id, &refund).await?;
-        let receipt = receipt_of(&mut tx, order_id, false).await?;
-        tx.commit().await?;
-        Ok(receipt)
+        .await
     }
 
     /// Cancels order `order_id` before anything was paid (refund first otherwise): its
@@ -563,32 +561,22 @@ impl Sales {
         reason: &str,
         idempotency_key: &str,
     ) -> Result<Receipt, SalesError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(receipt) = self.replay(&mut tx, idempotency_key).await? {
-            tx.rollback().await?;
-            return Ok(receipt);
-        }
-        let (_, paid, status) = order_state(&mut tx, order_id).await?;
-        if status == "void" || paid > 0 {
-            return Err(SalesError::Invalid(format!(
-                "cannot void an order with {paid} paid ({status}): refund it first"
-            )));
-        }
-        let voided = OrderVoided {
-            reason: reason.to_owned(),
-        };
-        self.append(
-            &mut tx,
+        self.order_event(
             order_id,
+            idempotency_key,
             "order_voided",
-            &voided,
-            Some(idempotency_key),
+            |_, paid, status| {
+                if status == "void" || paid > 0 {
+                    return Err(SalesError::Invalid(format!(
+                        "cannot void an order with {paid} paid ({status}): refund it first"
+                    )));
+                }
+                Ok(OrderVoided {
+                    reason: reason.to_owned(),
+                })
+            },
         )
-        .await?;
-        project_void(&mut tx, order_id, &self.booth).await?;
-        let receipt = receipt_of(&mut tx, order_id, false).await?;
-        tx.commit().await?;
-        Ok(receipt)
+        .await
     }
 
     /// Throws the projections away and rebuilds them from the events, in order: what a

@@ -200,7 +200,7 @@ pub(super) async fn project_order(
     Ok(())
 }
 
-pub(super) async fn project_payment(
+async fn project_payment(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
     taken: &PaymentTaken,
@@ -229,7 +229,7 @@ pub(super) async fn order_state(
         .ok_or_else(|| SalesError::Invalid(format!("no order {order_id}")))
 }
 
-pub(super) async fn project_refund(
+async fn project_refund(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
     refund: &RefundIssued,
@@ -297,7 +297,7 @@ pub(super) async fn insert_money(
 
 /// Order `order_id` is cancelled: its units go back on offer (and into the quota of the
 /// booth that sold them, when that is `me`).
-pub(super) async fn project_void(
+async fn project_void(
     tx: &mut Transaction<'_, Sqlite>,
     order_id: &str,
     me: &str,
